@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* dsm/metrics.c — DSM metrics: Prometheus text and the Unix-socket endpoint. */
+#include "dsm/metrics.h"
+
+#include "common/log.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+void metrics_init(struct dsm_metrics *m, int node)
+{
+	memset(m, 0, sizeof(*m));
+	m->node = node;
+	hist_init(&m->service_ns);
+}
+
+struct out {
+	char *buf;
+	size_t len, pos;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->pos < o->len ? o->buf + o->pos : NULL,
+		      o->pos < o->len ? o->len - o->pos : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->pos += (size_t)n;
+}
+
+static const struct {
+	enum dsm_counter c;
+	const char *name, *labels, *help, *type;
+} counters[] = {
+    {DSM_C_FAULT_READ, "ssivm_dsm_faults_total", "kind=\"read\"",
+     "userfaultfd faults by kind (read miss, write miss, write to a read-only copy)", "counter"},
+    {DSM_C_FAULT_WRITE, "ssivm_dsm_faults_total", "kind=\"write\"", NULL, NULL},
+    {DSM_C_FAULT_WP, "ssivm_dsm_faults_total", "kind=\"write_protect\"", NULL, NULL},
+    {DSM_C_FAULT_LOCAL, "ssivm_dsm_faults_local_total", NULL, "faults served without any message",
+     "counter"},
+    {DSM_C_FAULT_REMOTE, "ssivm_dsm_faults_remote_total", NULL,
+     "faults that needed at least one message", "counter"},
+    {DSM_C_FAULT_FAILED, "ssivm_dsm_faults_failed_total", NULL,
+     "faults that could not be served (peer down, protocol error)", "counter"},
+    {DSM_C_REMOTE_FETCH, "ssivm_dsm_remote_fetches_total", NULL, "pages received with their data",
+     "counter"},
+    {DSM_C_INVAL_SENT, "ssivm_dsm_invalidations_sent_total", NULL,
+     "invalidations sent to other nodes", "counter"},
+    {DSM_C_INVAL_RECV, "ssivm_dsm_invalidations_received_total", NULL,
+     "invalidations received from other nodes", "counter"},
+    {DSM_C_MSG_SENT, "ssivm_dsm_messages_sent_total", NULL, "protocol messages sent", "counter"},
+    {DSM_C_MSG_RECV, "ssivm_dsm_messages_received_total", NULL, "protocol messages received",
+     "counter"},
+    {DSM_C_BYTES_SENT, "ssivm_dsm_bytes_sent_total", NULL, "bytes sent (headers and pages)",
+     "counter"},
+    {DSM_C_BYTES_RECV, "ssivm_dsm_bytes_received_total", NULL, "bytes received (headers and pages)",
+     "counter"},
+    {DSM_C_PAGES_OWNED, "ssivm_dsm_pages_owned", NULL, "pages this node maps writable (exclusive)",
+     "gauge"},
+    {DSM_C_BAD_MSG, "ssivm_dsm_bad_messages_total", NULL,
+     "peer messages rejected as malformed or unexpected", "counter"},
+    {DSM_C_LOOP_SPIN, "ssivm_dsm_loop_spins_total", NULL,
+     "service loop iterations spent busy-polling", "counter"},
+    {DSM_C_LOOP_SLEEP, "ssivm_dsm_loop_sleeps_total", NULL,
+     "times the service loop blocked in epoll", "counter"},
+};
+
+static double ratio(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 0.0;
+}
+
+static uint64_t total_faults(const struct dsm_metrics *m)
+{
+	return metrics_get(m, DSM_C_FAULT_READ) + metrics_get(m, DSM_C_FAULT_WRITE) +
+	       metrics_get(m, DSM_C_FAULT_WP);
+}
+
+size_t metrics_format_prometheus(const struct dsm_metrics *m, char *buf, size_t len)
+{
+	static const double qs[] = {0.5, 0.9, 0.99, 0.999};
+	struct out o = {buf, len, 0};
+	struct hist *h = malloc(sizeof(*h));
+	const char *sum = "ssivm_dsm_fault_service_seconds";
+
+	if (len)
+		buf[0] = 0;
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		if (counters[i].help)
+			put(&o, "# HELP %s %s\n# TYPE %s %s\n", counters[i].name, counters[i].help,
+			    counters[i].name, counters[i].type);
+		put(&o, "%s{node=\"%d\"%s%s} %llu\n", counters[i].name, m->node,
+		    counters[i].labels ? "," : "", counters[i].labels ? counters[i].labels : "",
+		    (unsigned long long)metrics_get(m, counters[i].c));
+	}
+	put(&o, "# HELP ssivm_dsm_remote_miss_ratio faults that needed a message / all faults\n");
+	put(&o, "# TYPE ssivm_dsm_remote_miss_ratio gauge\n");
+	put(&o, "ssivm_dsm_remote_miss_ratio{node=\"%d\"} %.6f\n", m->node,
+	    ratio(metrics_get(m, DSM_C_FAULT_REMOTE), total_faults(m)));
+	if (!h)
+		return o.pos;
+	hist_snapshot(&m->service_ns, h);
+	put(&o, "# HELP %s fault service time, from reading the fault to the wake-up\n", sum);
+	put(&o, "# TYPE %s summary\n", sum);
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
+		put(&o, "%s{node=\"%d\",quantile=\"%g\"} %.9f\n", sum, m->node, qs[i],
+		    (double)hist_quantile(h, qs[i]) * 1e-9);
+	put(&o, "%s_sum{node=\"%d\"} %.9f\n", sum, m->node, (double)h->sum * 1e-9);
+	put(&o, "%s_count{node=\"%d\"} %llu\n", sum, m->node, (unsigned long long)h->count);
+	put(&o, "# HELP %s_max longest fault service time\n# TYPE %s_max gauge\n", sum, sum);
+	put(&o, "%s_max{node=\"%d\"} %.9f\n", sum, m->node, (double)h->max * 1e-9);
+	free(h);
+	return o.pos;
+}
+
+size_t metrics_format_summary(const struct dsm_metrics *m, char *buf, size_t len)
+{
+	struct out o = {buf, len, 0};
+	struct hist *h = malloc(sizeof(*h));
+
+	if (len)
+		buf[0] = 0;
+	put(&o,
+	    "node %d: faults %llu (read %llu, write %llu, write-protect %llu), local %llu, "
+	    "remote %llu, failed %llu, remote miss ratio %.3f\n",
+	    m->node, (unsigned long long)total_faults(m),
+	    (unsigned long long)metrics_get(m, DSM_C_FAULT_READ),
+	    (unsigned long long)metrics_get(m, DSM_C_FAULT_WRITE),
+	    (unsigned long long)metrics_get(m, DSM_C_FAULT_WP),
+	    (unsigned long long)metrics_get(m, DSM_C_FAULT_LOCAL),
+	    (unsigned long long)metrics_get(m, DSM_C_FAULT_REMOTE),
+	    (unsigned long long)metrics_get(m, DSM_C_FAULT_FAILED),
+	    ratio(metrics_get(m, DSM_C_FAULT_REMOTE), total_faults(m)));
+	put(&o,
+	    "node %d: fetches %llu, invalidations sent %llu received %llu, messages sent %llu "
+	    "received %llu, bytes sent %llu received %llu, pages owned %llu, bad messages %llu\n",
+	    m->node, (unsigned long long)metrics_get(m, DSM_C_REMOTE_FETCH),
+	    (unsigned long long)metrics_get(m, DSM_C_INVAL_SENT),
+	    (unsigned long long)metrics_get(m, DSM_C_INVAL_RECV),
+	    (unsigned long long)metrics_get(m, DSM_C_MSG_SENT),
+	    (unsigned long long)metrics_get(m, DSM_C_MSG_RECV),
+	    (unsigned long long)metrics_get(m, DSM_C_BYTES_SENT),
+	    (unsigned long long)metrics_get(m, DSM_C_BYTES_RECV),
+	    (unsigned long long)metrics_get(m, DSM_C_PAGES_OWNED),
+	    (unsigned long long)metrics_get(m, DSM_C_BAD_MSG));
+	if (h) {
+		hist_snapshot(&m->service_ns, h);
+		put(&o,
+		    "node %d: fault service time (us) n=%llu median %.1f p90 %.1f p99 %.1f "
+		    "p99.9 %.1f max %.1f\n",
+		    m->node, (unsigned long long)h->count, hist_quantile(h, 0.5) / 1e3,
+		    hist_quantile(h, 0.9) / 1e3, hist_quantile(h, 0.99) / 1e3,
+		    hist_quantile(h, 0.999) / 1e3, (double)h->max / 1e3);
+		free(h);
+	}
+	return o.pos;
+}
+
+static void serve_one(struct metrics_server *s, int fd)
+{
+	size_t cap = 16384, need;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return;
+	need = metrics_format_prometheus(s->m, buf, cap);
+	if (need >= cap) {
+		char *nb = realloc(buf, need + 1);
+
+		if (!nb) {
+			free(buf);
+			return;
+		}
+		buf = nb;
+		need = metrics_format_prometheus(s->m, buf, need + 1);
+	}
+	for (size_t off = 0; off < need;) {
+		ssize_t w = send(fd, buf + off, need - off, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	free(buf);
+}
+
+static void *server_main(void *arg)
+{
+	struct metrics_server *s = arg;
+	struct pollfd p[2] = {{.fd = s->listen_fd, .events = POLLIN},
+			      {.fd = s->stop_fd, .events = POLLIN}};
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("metrics: poll on %s failed: %s", s->path, strerror(errno));
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (p[0].revents & POLLIN) {
+			int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (fd >= 0) {
+				serve_one(s, fd);
+				close(fd);
+			}
+		}
+	}
+	return NULL;
+}
+
+int metrics_server_start(struct metrics_server *s, const char *path, const struct dsm_metrics *m)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->listen_fd = s->stop_fd = -1;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	s->m = m;
+	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	s->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->listen_fd < 0 || s->stop_fd < 0)
+		goto fail;
+	unlink(path);
+	if (bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(s->listen_fd, 8) < 0)
+		goto fail;
+	err = pthread_create(&s->thread, NULL, server_main, s);
+	if (err) {
+		errno = err;
+		goto fail;
+	}
+	s->running = 1;
+	return 0;
+fail:
+	err = -errno;
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	if (s->stop_fd >= 0)
+		close(s->stop_fd);
+	s->listen_fd = s->stop_fd = -1;
+	return err;
+}
+
+void metrics_server_stop(struct metrics_server *s)
+{
+	uint64_t one = 1;
+
+	if (!s->running)
+		return;
+	if (write(s->stop_fd, &one, sizeof(one)) < 0)
+		pr_warn("metrics: cannot wake the server thread: %s", strerror(errno));
+	pthread_join(s->thread, NULL);
+	close(s->listen_fd);
+	close(s->stop_fd);
+	unlink(s->path);
+	s->running = 0;
+}

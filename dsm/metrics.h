@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dsm/metrics.h — per-node DSM metrics and their Prometheus endpoint.
+ *
+ * One struct dsm_metrics per node. Its writer is the node's DSM service thread
+ * (dsm/runtime.c): it bumps counters with metrics_inc()/metrics_add() and
+ * records fault service times. Any other thread may read at any time
+ * (relaxed atomic loads; a scrape is not one instant, every figure in it is a
+ * real count). The endpoint serves the Prometheus text exposition format
+ * (version 0.0.4) on a Unix stream socket: connect, read to EOF.
+ *
+ * Metric names (label node="N" on each; see docs/dsm-runtime.md):
+ *   ssivm_dsm_faults_total{kind="read"|"write"|"write_protect"}
+ *   ssivm_dsm_faults_local_total          served without a message
+ *   ssivm_dsm_faults_remote_total         needed at least one message
+ *   ssivm_dsm_faults_failed_total         failed (peer down, protocol error)
+ *   ssivm_dsm_remote_fetches_total        pages received with data
+ *   ssivm_dsm_invalidations_sent_total / _received_total
+ *   ssivm_dsm_messages_sent_total / _received_total
+ *   ssivm_dsm_bytes_sent_total / ssivm_dsm_bytes_received_total (incl. pages)
+ *   ssivm_dsm_pages_owned                 gauge: pages this node maps writable
+ *   ssivm_dsm_bad_messages_total          rejected peer messages
+ *   ssivm_dsm_remote_miss_ratio           gauge: remote faults / faults
+ *   ssivm_dsm_fault_service_seconds       summary: quantile 0.5 0.9 0.99 0.999,
+ *                                         _sum, _count; plus _max (gauge)
+ *   ssivm_dsm_loop_spins_total / ssivm_dsm_loop_sleeps_total  event loop
+ */
+#ifndef SSIVM_DSM_METRICS_H
+#define SSIVM_DSM_METRICS_H
+
+#include "dsm/metrics_hist.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum dsm_counter {
+	DSM_C_FAULT_READ,
+	DSM_C_FAULT_WRITE,
+	DSM_C_FAULT_WP,
+	DSM_C_FAULT_LOCAL,
+	DSM_C_FAULT_REMOTE,
+	DSM_C_FAULT_FAILED,
+	DSM_C_REMOTE_FETCH,
+	DSM_C_INVAL_SENT,
+	DSM_C_INVAL_RECV,
+	DSM_C_MSG_SENT,
+	DSM_C_MSG_RECV,
+	DSM_C_BYTES_SENT,
+	DSM_C_BYTES_RECV,
+	DSM_C_PAGES_OWNED, /* gauge */
+	DSM_C_BAD_MSG,
+	DSM_C_LOOP_SPIN,
+	DSM_C_LOOP_SLEEP,
+	DSM_C_NR,
+};
+
+struct dsm_metrics {
+	int node;
+	uint64_t c[DSM_C_NR];
+	struct hist service_ns; /* fault service time, nanoseconds */
+};
+
+void metrics_init(struct dsm_metrics *m, int node);
+
+static inline void metrics_add(struct dsm_metrics *m, enum dsm_counter c, uint64_t v)
+{
+	/* single writer: a relaxed load+store is enough and costs no lock */
+	__atomic_store_n(&m->c[c], __atomic_load_n(&m->c[c], __ATOMIC_RELAXED) + v,
+			 __ATOMIC_RELAXED);
+}
+
+static inline void metrics_inc(struct dsm_metrics *m, enum dsm_counter c)
+{
+	metrics_add(m, c, 1);
+}
+
+static inline void metrics_set(struct dsm_metrics *m, enum dsm_counter c, uint64_t v)
+{
+	__atomic_store_n(&m->c[c], v, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t metrics_get(const struct dsm_metrics *m, enum dsm_counter c)
+{
+	return __atomic_load_n(&m->c[c], __ATOMIC_RELAXED);
+}
+
+/* Write the Prometheus text for m into buf (NUL-terminated, truncated to len).
+ * Returns the length it needed (like snprintf). */
+size_t metrics_format_prometheus(const struct dsm_metrics *m, char *buf, size_t len);
+/* A short human-readable summary (several lines) of m. Same return rule. */
+size_t metrics_format_summary(const struct dsm_metrics *m, char *buf, size_t len);
+
+/*
+ * The endpoint: a thread accepting connections on a Unix socket at path and
+ * answering each with the Prometheus text of m. An existing socket file at
+ * path is replaced. Returns 0 or -errno; metrics_server_stop() joins the
+ * thread and removes the socket file. The server reads m, never writes it.
+ */
+struct metrics_server {
+	pthread_t thread;
+	int listen_fd;
+	int stop_fd; /* eventfd */
+	char path[108];
+	const struct dsm_metrics *m;
+	int running;
+};
+
+int metrics_server_start(struct metrics_server *s, const char *path, const struct dsm_metrics *m);
+void metrics_server_stop(struct metrics_server *s);
+
+#endif
