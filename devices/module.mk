@@ -1,0 +1,4 @@
+# devices/: the port-I/O and MMIO buses and the platform devices.
+DEVICES_BUS_OBJS := $(call objs,devices/bus.c)
+SSIVM_OBJS += $(DEVICES_BUS_OBJS)
+$(eval $(call unit_test,test_bus,tests/unit/test_bus.c,$(DEVICES_BUS_OBJS) $(COMMON_OBJS)))

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vcpu/vm.h — one KVM virtual machine and its vCPUs on this host.
+ *
+ * Life cycle (all on the main thread unless said otherwise):
+ *
+ *   vm_create(&params, &vm)   open /dev/kvm, check API version and caps,
+ *                             KVM_CREATE_VM, TSS/identity map, irqchip per
+ *                             mode, guest RAM as ONE host mapping (or the
+ *                             caller's), one memory slot per memmap range,
+ *                             the vCPUs of this host, the devices (every
+ *                             DEVICE_INIT of devices/bus.h, in level order)
+ *   vm_load_kernel(vm)        detect + load the kernel named in cfg->kernel
+ *                             (+ initrd, cmdline), ACPI tables, e820, and set
+ *                             the boot vCPU's registers
+ *   vm_run(vm)                one thread per local vCPU; returns the exit
+ *                             status (see VM_STATUS_*) once the guest powered
+ *                             off, reset, wrote the exit port, or something
+ *                             the VMM cannot handle happened (reported on
+ *                             stderr: vCPU, RIP, instruction bytes, reason)
+ *   vm_destroy(vm)            joins nothing (vm_run already did), closes
+ *                             every fd, unmaps RAM unless the caller owns it
+ *
+ * Threads: each vCPU thread runs the KVM_RUN loop of its vCPU and calls the
+ * device handlers (devices/bus.h) and the hooks below on itself. Any thread
+ * may call vm_request_exit().
+ */
+#ifndef SSIVM_VCPU_VM_H
+#define SSIVM_VCPU_VM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control/config.h"
+#include "platform/memmap.h"
+
+struct vm;
+struct vcpu;
+
+/* How interrupts are delivered. */
+enum irq_mode {
+	/* KVM_CREATE_IRQCHIP + KVM_CREATE_PIT2: in-kernel LAPIC, IOAPIC, PIC,
+	 * PIT. Default; boots Linux. */
+	IRQ_KERNEL = 0,
+	/* KVM_CAP_SPLIT_IRQCHIP: in-kernel LAPIC only; IOAPIC/PIC/PIT are
+	 * someone's userspace devices (irq/). */
+	IRQ_SPLIT,
+	/* no in-kernel irqchip at all: LAPIC accesses at 0xFEE00000 exit as
+	 * MMIO, interrupts are injected with KVM_INTERRUPT by a hook. */
+	IRQ_USER,
+};
+
+/* Exit statuses vm_run() returns (besides the exit port's (v << 1) | 1). */
+#define VM_STATUS_POWEROFF 0 /* ACPI S5 through PM1a_CNT (devices/power.c) */
+#define VM_STATUS_ERROR 1    /* something the VMM could not handle; reported */
+#define VM_STATUS_RESET 4    /* reset via port 0xCF9 or the keyboard controller */
+
+/*
+ * Hooks for an interrupt controller that lives in user space (IRQ_USER,
+ * IRQ_SPLIT). All are optional and are called on the vCPU's own thread.
+ */
+struct vcpu_hooks {
+	/* After the vCPU fd exists, before the first KVM_RUN (registers
+	 * set). Return 0 or -errno (vm_create fails). */
+	int (*vcpu_init)(struct vcpu *vcpu, void *opaque);
+	/* Before every KVM_RUN: inject a pending interrupt with KVM_INTERRUPT
+	 * when run->ready_for_interrupt_injection, else set
+	 * run->request_interrupt_window. Return 0 or -errno (fatal). */
+	int (*pre_run)(struct vcpu *vcpu, void *opaque);
+	/* An exit the core does not handle itself (KVM_EXIT_IRQ_WINDOW_OPEN,
+	 * KVM_EXIT_HLT with no in-kernel LAPIC, KVM_EXIT_IOAPIC_EOI, ...).
+	 * Return 0 handled (run again), -ENOENT not mine (core reports it as
+	 * unhandled), other -errno fatal. */
+	int (*exit)(struct vcpu *vcpu, struct kvm_run *run, void *opaque);
+	void *opaque;
+};
+
+struct vm_params {
+	const struct ssivm_config *cfg; /* must outlive the vm */
+	enum irq_mode irq_mode;
+	/* Guest RAM: NULL = vm_create maps memmap.ram_bytes anonymous
+	 * (MAP_NORESERVE) and unmaps it in vm_destroy. Non-NULL = an existing
+	 * mapping of at least memmap.ram_bytes owned by the caller (the DSM),
+	 * page aligned; it is used as is and never unmapped here. */
+	void *ram;
+	/* Which vCPUs run on this host: NULL = all of cfg->nr_vcpus; else
+	 * local[i] for i < cfg->nr_vcpus. vCPU 0 (the boot vCPU) gets the
+	 * registers vm_load_kernel() sets, the others start in
+	 * KVM_MP_STATE_UNINITIALIZED and wait for INIT/SIPI. */
+	const bool *local;
+	const struct vcpu_hooks *hooks; /* NULL = none */
+};
+
+/*
+ * A vCPU of this host. Fields are read-only for everyone but vcpu/.
+ * irq_priv belongs to the interrupt controller (set it in vcpu_init).
+ */
+struct vcpu {
+	struct vm *vm;
+	uint32_t index;      /* vCPU index = APIC ID = ACPI processor UID */
+	int fd;              /* KVM vCPU fd */
+	struct kvm_run *run; /* mmap of the vCPU fd */
+	size_t run_size;
+	pthread_t thread;
+	bool thread_started;
+	void *irq_priv;
+	uint64_t nr_exits; /* counted by the run loop (this thread only) */
+	uint64_t nr_io_exits;
+	uint64_t nr_mmio_exits;
+};
+
+/*
+ * Create the VM described by @p. Opens /dev/kvm (a clear error naming the
+ * device and what to do when it is absent), checks KVM_GET_API_VERSION == 12
+ * and the capabilities the irq mode needs. 0 or -errno (message printed).
+ */
+int vm_create(const struct vm_params *p, struct vm **out);
+
+/*
+ * Read cfg->kernel (+ cfg->initrd), detect its format (platform/boot/boot.h),
+ * load it into guest RAM with the command line, build ACPI tables at
+ * 0xE0000 and the e820/memory map, set the boot vCPU's registers, sregs,
+ * CPUID and MSRs. 0 or -errno (message names the file and the problem).
+ */
+int vm_load_kernel(struct vm *vm);
+
+/*
+ * Start one thread per local vCPU and wait until the VM ends. Returns the
+ * exit status (VM_STATUS_* or the exit port's status). Call once.
+ */
+int vm_run(struct vm *vm);
+
+/* Free everything; NULL is fine. */
+void vm_destroy(struct vm *vm);
+
+/*
+ * End the VM with @status: every vCPU thread leaves KVM_RUN and vm_run()
+ * returns @status. The first request wins; later ones are ignored. Any
+ * thread, including a device handler on a vCPU thread.
+ */
+void vm_request_exit(struct vm *vm, int status);
+/* True once an exit was requested (vCPU loops poll it). */
+bool vm_exiting(const struct vm *vm);
+
+/* Accessors (valid for the vm's lifetime). */
+struct guest_mem *vm_guest_mem(struct vm *vm);
+const struct memmap *vm_memmap(const struct vm *vm);
+const struct ssivm_config *vm_config(const struct vm *vm);
+enum irq_mode vm_irq_mode(const struct vm *vm);
+int vm_fd(const struct vm *vm);
+/* The vCPU with index @i if it is local, else NULL. */
+struct vcpu *vm_vcpu(struct vm *vm, uint32_t i);
+
+/*
+ * Raise (level 1) or lower (0) interrupt line @irq (GSI) of the in-kernel
+ * irqchip (KVM_IRQ_LINE). With IRQ_USER, calls the irq_line hook installed
+ * by vm_set_irq_line_handler(). Any thread. 0 or -errno.
+ */
+int vm_irq_line(struct vm *vm, uint32_t irq, int level);
+/* For IRQ_USER / IRQ_SPLIT: who receives vm_irq_line() calls. Call from
+ * a DEVICE_INIT function or before vm_run. */
+void vm_set_irq_line_handler(struct vm *vm, int (*fn)(void *opaque, uint32_t irq, int level),
+			     void *opaque);
+
+/* Print a report of @vcpu (RIP, instruction bytes, registers, sregs) at
+ * error level, prefixed by @why. vCPU thread of @vcpu. */
+void vcpu_report(struct vcpu *vcpu, const char *why);
+
+#endif
