@@ -10,8 +10,10 @@
 #ifndef SSIVM_CONTROL_CONFIG_H
 #define SSIVM_CONTROL_CONFIG_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SSIVM_MAX_VCPUS 256
 #define SSIVM_MAX_NODES 64
@@ -49,11 +51,77 @@ struct ssivm_config {
 	char *initrd;     /* path or NULL; for multiboot: the first module */
 	char *cmdline;    /* kernel command line or NULL */
 	char *serial_log; /* file that also receives the serial console, or NULL */
+
+	/*
+	 * Filled by the parser. Bit j of distance_given[i]: the distance i->j
+	 * came from the user (file or flag); the others were derived (mirror of
+	 * j->i when that was given, else 10 local / 20 remote). For messages.
+	 */
+	uint64_t distance_given[SSIVM_MAX_NODES];
+	char *config_file; /* the --config file that was read, or NULL */
 };
 
 /* Fill *cfg with defaults: 1 vCPU, 1 node of 256 MiB, distances 10/20. */
 void config_init(struct ssivm_config *cfg);
+/* Free the strings the parser allocated; *cfg is left as config_init() made it. */
 void config_free(struct ssivm_config *cfg);
+
+/*
+ * What a subcommand adds to the shared configuration options (may be NULL).
+ * @opts: extra getopt_long options, terminated by a zero entry; their .val
+ *   must be a printable character or a value below CONFIG_OPT_BASE (the
+ *   configuration options use CONFIG_OPT_BASE and above).
+ * @shortopts: extra short options for getopt_long ("ho:"), or NULL.
+ * @handle: called for each extra option in command-line order, after the
+ *   --config file was read; returns 0, or non-zero to stop parsing (the value
+ *   is returned by config_parse_args: a negative errno for an error, a
+ *   positive number e.g. after --help was printed).
+ * @first_arg: set to the index in argv of the first non-option argument.
+ * @allow_args: non-option arguments are allowed (else they are an error).
+ */
+#define CONFIG_OPT_BASE 0x1000
+struct config_extra_opts {
+	const struct option *opts;
+	const char *shortopts;
+	int (*handle)(int opt, const char *arg, void *opaque);
+	void *opaque;
+	bool allow_args;
+	int first_arg;
+};
+
+/*
+ * Parse the shared configuration options of `ssivm run`, `ssivm acpi-dump`:
+ *   --config FILE  (read first, wherever it appears; libconfig syntax)
+ *   --vcpus N  --memory SIZE  --numa SPEC (repeatable)  --hmat SPEC (repeatable)
+ *   --kernel FILE  --initrd FILE  --cmdline STR  --serial-log FILE
+ * Flags override the file: --numa id=N replaces the file's node N, --hmat
+ * with the same initiator/target replaces the file's entry, scalars win.
+ * Then fills derived values: missing distances (mirror of the other
+ * direction if given, else 10/20), vCPU count (highest listed CPU + 1 when
+ * vcpus is not set), CPUs of nodes when no node lists any (contiguous
+ * blocks), the single node of --memory when no NUMA node is given.
+ * @argv[0] is the subcommand name (getopt convention). Main thread, start-up.
+ * Prints one message per problem (pr_err). Returns 0, -EINVAL on a bad
+ * option/file/value, or whatever a non-zero @extra->handle returned.
+ * Semantic checks are config_validate()'s: call it afterwards.
+ */
+int config_parse_args(struct ssivm_config *cfg, int argc, char **argv,
+		      struct config_extra_opts *extra);
+/* Read one libconfig file into @cfg (no derived values filled). 0 / -EINVAL. */
+int config_parse_file(struct ssivm_config *cfg, const char *path);
+/* Fill the derived values described above; done by config_parse_args(). */
+int config_finish(struct ssivm_config *cfg);
+/* The help text of the shared options, for a subcommand's --help. */
+void config_usage(FILE *out);
+
+/*
+ * Check every rule (docs/configuration.md lists them), printing one pr_err
+ * line per broken rule, naming the node/vCPU/distance/file. Returns 0 or
+ * -EINVAL. config_validate() = config_validate_for(cfg, CONFIG_NEED_KERNEL).
+ */
+#define CONFIG_NEED_KERNEL 0x1 /* a kernel must be given (ssivm run) */
+int config_validate_for(const struct ssivm_config *cfg, unsigned int flags);
+int config_validate(const struct ssivm_config *cfg);
 
 /* Total guest RAM in bytes (sum over nodes). */
 uint64_t config_total_mem(const struct ssivm_config *cfg);
