@@ -1,0 +1,1 @@
+TEST_LIST += guest:kvm-sandbox:tests/sandbox/sandbox-selftest.sh
