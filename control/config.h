@@ -58,10 +58,20 @@ struct ssivm_config {
 	 * j->i when that was given, else 10 local / 20 remote). For messages.
 	 */
 	uint64_t distance_given[SSIVM_MAX_NODES];
-	char *config_file; /* the --config file that was read, or NULL */
+	char *config_file;  /* the --config file that was read, or NULL */
+	uint32_t given;     /* CONFIG_GIVEN_*: what the user set (parser bookkeeping) */
+	uint64_t mem_total; /* `memory` / --memory when given, else 0 */
 };
+#define CONFIG_GIVEN_VCPUS 0x1
+#define CONFIG_GIVEN_NUMA 0x2
+#define CONFIG_GIVEN_MEMORY 0x4
 
-/* Fill *cfg with defaults: 1 vCPU, 1 node of 256 MiB, distances 10/20. */
+/*
+ * Fill *cfg with defaults: 1 vCPU, 1 node of 256 MiB, distances 10/20.
+ * libconfig has a config_init() of its own: ours links as ssivm_config_init
+ * (a file that includes <libconfig.h> must #undef config_init first).
+ */
+#define config_init ssivm_config_init
 void config_init(struct ssivm_config *cfg);
 /* Free the strings the parser allocated; *cfg is left as config_init() made it. */
 void config_free(struct ssivm_config *cfg);
