@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * platform/boot/linux.h — the x86 64-bit Linux boot protocol (bzImage),
+ * without firmware.
+ *
+ * Guest-physical low memory used (all inside the first RAM range, below the
+ * e820 reserved area at 0x9FC00):
+ *   LINUX_GDT      0x1000  GDT: 0x10 = 64-bit code, 0x18 = data
+ *                          
+ *   LINUX_STACK    0x7000  initial rsp (stack grows down to 0x2000)
+ *   LINUX_ZEROPAGE 0x7000  struct boot_params (4 KiB)
+ *   LINUX_PML4     0x9000  identity page tables: PML4, PDPT, 4 PDs of 2 MiB
+ *                          pages mapping [0, 4 GiB) (up to 0xEFFF)
+ *   LINUX_CMDLINE  0x20000 command line (up to 64 KiB)
+ *   0xE0000                ACPI tables (platform/acpi)
+ * The kernel goes to its preferred address (pref_address, normally 16 MiB)
+ * or 1 MiB; the initrd to the highest page-aligned spot below
+ * initrd_addr_max inside one RAM range, above the kernel's init_size.
+ * Loaders run on the main thread, write only through struct guest_mem, and
+ * never trust the image: every field is checked against the file size.
+ */
+#ifndef SSIVM_PLATFORM_BOOT_LINUX_H
+#define SSIVM_PLATFORM_BOOT_LINUX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/boot/boot.h"
+
+#define LINUX_GDT 0x1000ULL
+#define LINUX_STACK 0x7000ULL
+#define LINUX_ZEROPAGE 0x7000ULL
+#define LINUX_PML4 0x9000ULL
+#define LINUX_CMDLINE 0x20000ULL
+#define LINUX_CMDLINE_MAX 0x10000ULL
+
+/* What linux_parse() found in a bzImage's setup header. */
+struct linux_info {
+	uint16_t version;       /* boot protocol, e.g. 0x020f */
+	uint32_t setup_size;    /* bytes of real-mode setup, (setup_sects + 1) * 512 */
+	uint64_t kernel_offset; /* = setup_size: protected-mode kernel in the file */
+	uint64_t kernel_size;   /* bytes of it in the file */
+	uint64_t pref_address;  /* preferred load address */
+	uint32_t init_size;     /* bytes the kernel needs from its load address */
+	uint32_t kernel_alignment;
+	bool relocatable;
+	uint16_t xloadflags;
+	uint32_t initrd_addr_max; /* highest byte address of the initrd */
+	uint32_t cmdline_size;    /* max command line length without the NUL */
+	uint32_t hdr_end;         /* end of the setup header in the file (0x202 + jump) */
+};
+
+/*
+ * Parse and check a bzImage read from @path (named in messages). Refused
+ * (-ENOEXEC, message printed) when: shorter than the setup header, no
+ * 0xAA55 / "HdrS", boot protocol < 2.12 or no 64-bit entry (XLF_KERNEL_64),
+ * not loadable high, setup or kernel running past the end of the file
+ * (truncated), init_size smaller than the kernel, nonsense alignment.
+ */
+int linux_parse(const char *path, const void *image, size_t size, struct linux_info *info);
+
+struct linux_load_params {
+	const char *path; /* for messages */
+	const void *image;
+	size_t size;
+	const void *initrd; /* may be NULL */
+	size_t initrd_size;
+	const char *cmdline; /* may be NULL */
+	uint64_t rsdp_gpa;   /* 0 = none */
+};
+
+/*
+ * Load a bzImage (linux_parse() must accept it) into @gm: protected-mode
+ * kernel, boot_params (setup header, e820 from gm->map, command line,
+ * initrd, acpi_rsdp_addr), identity page tables and GDT. Fills @st for the
+ * 64-bit entry (rip = load address + 0x200, rsi = boot_params). 0 or -errno
+ * with a message (kernel or initrd does not fit, command line too long).
+ */
+int linux_load(const struct guest_mem *gm, const struct linux_load_params *p,
+	       struct boot_state *st);
+
+/* Find where an initrd of @size goes: highest page-aligned address with
+ * [addr, addr+size) in one RAM range, addr >= @floor, addr+size-1 <= @max.
+ * 0 or -ENOSPC. */
+int linux_place_initrd(const struct memmap *map, uint64_t size, uint64_t floor, uint64_t max,
+		       uint64_t *addr);
+
+#endif
