@@ -181,7 +181,9 @@ void dsm_proto_destroy(struct dsm_proto *p);
 /* A local vCPU (or device) faulted on `page`. token is opaque (it comes back
  * in wake()). Returns DSM_FAULT_DONE, DSM_FAULT_WAIT, -EINVAL (page out of
  * range), -EAGAIN (max_pending/max_waiters reached: retry after a wake), or
- * an action's error. */
+ * an action's error. With DSM_FAULT_WAIT, wake() may already have been
+ * called before this returns (the request completed locally, e.g. a first
+ * touch of a page homed here): the runtime must tolerate that order. */
 int dsm_proto_fault(struct dsm_proto *p, uint64_t page, bool is_write, uint64_t token);
 
 /* A message from peer `from`; page_data is the DSM_PAGE_SIZE page that came
