@@ -140,6 +140,7 @@ struct multiboot_params {
  * bad parameters), -ENOMEM (does not fit in guest RAM below 4 GiB). A
  * message names the problem. On error guest memory may have been written.
  */
-int multiboot_load(struct guest_mem *gm, const struct multiboot_params *p, struct boot_state *bs);
+int multiboot_load(const struct guest_mem *gm, const struct multiboot_params *p,
+		   struct boot_state *bs);
 
 #endif

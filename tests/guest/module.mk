@@ -1,0 +1,5 @@
+# tests/guest/module.mk — issue 7's guest layer: the multiboot loader and the
+# exit port (linked into ssivm by platform/boot/module.mk and here), their unit tests, and the guest-layer tests
+# that boot the test guest (guest/testguest) on ssivm and under plain QEMU.
+MULTIBOOT_OBJS := $(call objs,platform/boot/multiboot.c)
+$(eval $(call unit_test,test_multiboot,tests/unit/test_multiboot.c,$(MULTIBOOT_OBJS) $(call objs,platform/memmap.c) $(COMMON_OBJS)))
