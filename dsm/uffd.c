@@ -128,7 +128,8 @@ int uffd_wp(struct uffd *u, uintptr_t addr, size_t len, bool protect, bool dont_
 	struct uffdio_writeprotect w = {
 	    .range = {.start = addr, .len = len},
 	    .mode = (protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0) |
-		    (dont_wake ? UFFDIO_WRITEPROTECT_MODE_DONTWAKE : 0),
+		    /* the kernel refuses DONTWAKE together with WP */
+		    (dont_wake && !protect ? UFFDIO_WRITEPROTECT_MODE_DONTWAKE : 0),
 	};
 
 	for (;;) {

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dsm/runtime_ops.c — the service thread's glue: userfaultfd events into the
+ * protocol, the protocol's actions onto the mapping and the transport, and
+ * the transport's callbacks (messages, peers going down). Service thread only.
+ */
+#include "dsm/runtime_priv.h"
+
+#include "common/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+static inline uintptr_t page_addr(struct dsm_runtime *rt, uint64_t page)
+{
+	return (uintptr_t)rt->base + (uintptr_t)page * DSM_PAGE_SIZE;
+}
+
+/* ---- protocol actions ------------------------------------------------- */
+
+static int op_send(void *ctx, unsigned to, const void *msg, size_t len, const void *page)
+{
+	struct dsm_runtime *rt = ctx;
+	struct rt_out *o;
+	int r;
+
+	if (to >= rt->p.nr_nodes || rt->down[to]) {
+		rt_fatal(rt, -ENOTCONN, "the protocol needs node %u, which is down", to);
+		return -ENOTCONN;
+	}
+	if (!rt->outbox) {
+		r = transport_send(rt->t, to, msg, len, page);
+		if (r != -EAGAIN) {
+			if (r == -ENOTCONN)
+				rt_fatal(rt, r, "the protocol needs node %u, which is down", to);
+			else if (r)
+				rt_fatal(rt, r, "sending to node %u failed: %s", to, strerror(-r));
+			return r;
+		}
+	}
+	/* the transport is full (or older messages wait): keep it, in order */
+	o = malloc(sizeof(*o));
+	if (!o || len > sizeof(o->msg)) {
+		free(o);
+		rt_fatal(rt, -ENOMEM, "no memory to queue a message to node %u", to);
+		return -ENOMEM;
+	}
+	o->next = NULL;
+	o->to = to;
+	o->len = len;
+	memcpy(o->msg, msg, len);
+	o->has_page = page != NULL;
+	if (page)
+		memcpy(o->page, page, DSM_PAGE_SIZE);
+	if (!rt->outbox)
+		rt->outbox_tail = &rt->outbox;
+	*rt->outbox_tail = o;
+	rt->outbox_tail = &o->next;
+	return 0;
+}
+
+int rt_flush_outbox(struct dsm_runtime *rt)
+{
+	int sent = 0;
+
+	while (rt->outbox && !rt->error) {
+		struct rt_out *o = rt->outbox;
+		int r = transport_send(rt->t, o->to, o->msg, o->len, o->has_page ? o->page : NULL);
+
+		if (r == -EAGAIN)
+			break;
+		if (r) {
+			rt_fatal(rt, r, "sending to node %u failed: %s", o->to, strerror(-r));
+			break;
+		}
+		rt->outbox = o->next;
+		free(o);
+		sent++;
+	}
+	return sent;
+}
+
+static int op_install(void *ctx, uint64_t page, const void *data, bool writable)
+{
+	struct dsm_runtime *rt = ctx;
+	uintptr_t a = page_addr(rt, page);
+	int r = uffd_copy(&rt->u, a, data ? data : rt->zero_page, DSM_PAGE_SIZE, writable, false);
+
+	if (r == -EEXIST) { /* replacing a read-only copy: drop it, then install */
+		r = uffd_drop(&rt->u, a, DSM_PAGE_SIZE);
+		if (!r)
+			r = uffd_copy(&rt->u, a, data ? data : rt->zero_page, DSM_PAGE_SIZE,
+				      writable, false);
+	}
+	if (r) {
+		rt_fatal(rt, r, "installing page 0x%llx failed: %s", (unsigned long long)page,
+			 strerror(-r));
+		return r;
+	}
+	rt->woke_page = page;
+	rt->woke_valid = true;
+	return 0;
+}
+
+static int op_protect(void *ctx, uint64_t page)
+{
+	struct dsm_runtime *rt = ctx;
+	int r = uffd_wp(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE, true, true);
+
+	if (r)
+		rt_fatal(rt, r, "write-protecting page 0x%llx failed: %s", (unsigned long long)page,
+			 strerror(-r));
+	return r;
+}
+
+static int op_unprotect(void *ctx, uint64_t page)
+{
+	struct dsm_runtime *rt = ctx;
+	int r = uffd_wp(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE, false, false);
+
+	if (r) {
+		rt_fatal(rt, r, "unprotecting page 0x%llx failed: %s", (unsigned long long)page,
+			 strerror(-r));
+		return r;
+	}
+	rt->woke_page = page;
+	rt->woke_valid = true;
+	return 0;
+}
+
+static int op_drop(void *ctx, uint64_t page)
+{
+	struct dsm_runtime *rt = ctx;
+	int r = uffd_drop(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE);
+
+	if (r)
+		rt_fatal(rt, r, "dropping page 0x%llx failed: %s", (unsigned long long)page,
+			 strerror(-r));
+	return r;
+}
+
+static const void *op_read_page(void *ctx, uint64_t page)
+{
+	struct dsm_runtime *rt = ctx;
+	enum dsm_page_state st = dsm_proto_page_state(rt->proto, page);
+
+	if (st == DSM_INVALID) {
+		/* reading it would fault on our own mapping and hang this thread */
+		rt_fatal(rt, -EPROTO, "the protocol read page 0x%llx, which is not mapped here",
+			 (unsigned long long)page);
+		return rt->zero_page;
+	}
+	if (st == DSM_EXCLUSIVE) {
+		/* The contents leave this node: no local write may land after the
+		 * copy. Write-protect first; a later local write faults and is
+		 * served by the protocol (see the fix-up in rt_handle_fault). */
+		int r = uffd_wp(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE, true, true);
+
+		if (r)
+			rt_fatal(rt, r, "write-protecting page 0x%llx failed: %s",
+				 (unsigned long long)page, strerror(-r));
+	}
+	return (const void *)page_addr(rt, page);
+}
+
+static void op_wake(void *ctx, uint64_t page, uint64_t token)
+{
+	struct dsm_runtime *rt = ctx;
+	struct rt_slot *s;
+
+	if (token >= rt->nr_slots || !rt->slots[token].used || rt->slots[token].page != page) {
+		rt_fatal(rt, -EPROTO,
+			 "the protocol woke an unknown fault (page 0x%llx, token %llu)",
+			 (unsigned long long)page, (unsigned long long)token);
+		return;
+	}
+	s = &rt->slots[token];
+	if (!(rt->woke_valid && rt->woke_page == page)) {
+		int r = uffd_wake(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE);
+
+		if (r)
+			rt_fatal(rt, r, "waking the faults on page 0x%llx failed: %s",
+				 (unsigned long long)page, strerror(-r));
+	}
+	hist_record(&rt->metrics.service_ns, rt_now_ns() - s->t0);
+	s->used = false;
+	s->next_free = rt->free_slot;
+	rt->free_slot = (unsigned)token;
+	rt->nr_waiting--;
+	rt->retry_held = true;
+}
+
+static const struct dsm_proto_ops rt_ops = {
+    .send = op_send,
+    .install = op_install,
+    .protect = op_protect,
+    .unprotect = op_unprotect,
+    .drop = op_drop,
+    .read_page = op_read_page,
+    .wake = op_wake,
+};
+
+/* ---- faults ------------------------------------------------------------ */
+
+static void hold(struct dsm_runtime *rt, const struct uffd_fault *f, uint64_t t0)
+{
+	if (rt->nr_held == sizeof(rt->held) / sizeof(rt->held[0])) {
+		rt_fatal(rt, -EOVERFLOW, "too many faults waiting for the protocol");
+		return;
+	}
+	rt->held[rt->nr_held].f = *f;
+	rt->held[rt->nr_held].t0 = t0;
+	rt->nr_held++;
+}
+
+/* Returns 1 when the protocol took the fault, 0 when it must be held. */
+static int start_fault(struct dsm_runtime *rt, const struct uffd_fault *f, uint64_t t0)
+{
+	uint64_t page = (f->addr - (uintptr_t)rt->base) / DSM_PAGE_SIZE;
+	unsigned tok;
+	int r;
+
+	if (f->addr < (uintptr_t)rt->base || page >= rt->nr_pages) {
+		rt_fatal(rt, -EFAULT, "fault at %p outside the region", (void *)f->addr);
+		return 1;
+	}
+	if (rt->free_slot == UINT32_MAX)
+		return 0;
+	tok = rt->free_slot;
+	rt->free_slot = rt->slots[tok].next_free;
+	rt->slots[tok] = (struct rt_slot){
+	    .page = page, .t0 = t0, .used = true, .write = f->write, .next_free = UINT32_MAX};
+	rt->nr_waiting++;
+	rt->woke_valid = false;
+	r = dsm_proto_fault(rt->proto, page, f->write, tok);
+	if (r == DSM_FAULT_WAIT)
+		return 1;
+	/* not waiting: give the slot back */
+	rt->slots[tok].used = false;
+	rt->slots[tok].next_free = rt->free_slot;
+	rt->free_slot = tok;
+	rt->nr_waiting--;
+	if (r == -EAGAIN)
+		return 0;
+	if (r < 0) {
+		if (!rt->error)
+			rt_fatal(rt, r, "the protocol failed a %s fault on page 0x%llx: %s",
+				 f->write ? "write" : "read", (unsigned long long)page,
+				 strerror(-r));
+		return 1;
+	}
+	/* DSM_FAULT_DONE: the page is already mapped as needed (a second event
+	 * for a fault that was just served, or a write to a page the protocol
+	 * holds Exclusive that read_page write-protected). Make sure the
+	 * mapping agrees and wake the thread. */
+	if (f->wp && dsm_proto_page_state(rt->proto, page) == DSM_EXCLUSIVE)
+		r = uffd_wp(&rt->u, f->addr, DSM_PAGE_SIZE, false, false);
+	else
+		r = uffd_wake(&rt->u, f->addr, DSM_PAGE_SIZE);
+	if (r)
+		rt_fatal(rt, r, "waking the fault on page 0x%llx failed: %s",
+			 (unsigned long long)page, strerror(-r));
+	hist_record(&rt->metrics.service_ns, rt_now_ns() - t0);
+	return 1;
+}
+
+void rt_handle_fault(struct dsm_runtime *rt, const struct uffd_fault *f, uint64_t t0)
+{
+	if (rt->nr_held || !start_fault(rt, f, t0))
+		hold(rt, f, t0);
+}
+
+int rt_retry_held(struct dsm_runtime *rt)
+{
+	unsigned done = 0;
+
+	rt->retry_held = false;
+	while (done < rt->nr_held && !rt->error) {
+		if (!start_fault(rt, &rt->held[done].f, rt->held[done].t0))
+			break;
+		done++;
+	}
+	memmove(rt->held, rt->held + done, (rt->nr_held - done) * sizeof(rt->held[0]));
+	rt->nr_held -= done;
+	return (int)done;
+}
+
+/* ---- transport callbacks ------------------------------------------------ */
+
+static void on_msg(void *arg, uint32_t from, const void *msg, size_t len, const void *page)
+{
+	struct dsm_runtime *rt = arg;
+	int r;
+
+	if (rt->error)
+		return;
+	rt->woke_valid = false;
+	r = dsm_proto_recv(rt->proto, from, msg, len, page);
+	if (r == -EPROTO) {
+		/* counted by the protocol; log the first few, then every 1000th */
+		uint64_t n = ++rt->rejects_logged;
+
+		if (n <= 10 || n % 1000 == 0)
+			pr_warn("DSM: rejected a message from node %u (%s); %llu so far", from,
+				dsm_reject_name(dsm_proto_last_reject(rt->proto)),
+				(unsigned long long)n);
+	} else if (r < 0 && !rt->error) {
+		rt_fatal(rt, r, "handling a message from node %u failed: %s", from, strerror(-r));
+	}
+}
+
+static void on_peer_down(void *arg, uint32_t node, const char *why)
+{
+	struct dsm_runtime *rt = arg;
+
+	if (node < DSM_MAX_NODES && !rt->down[node]) {
+		rt->down[node] = true;
+		pthread_mutex_lock(&rt->lock);
+		rt->nr_down++;
+		pthread_cond_broadcast(&rt->cond);
+		pthread_mutex_unlock(&rt->lock);
+	}
+	if (rt->error)
+		return;
+	if (__atomic_load_n(&rt->quiescing, __ATOMIC_ACQUIRE)) {
+		pr_info("DSM: %s (this node's run is over)", why);
+		return;
+	}
+	if (strstr(why, "closed its transport")) {
+		/* it finished and left; what it owned is gone, so any fault that
+		 * still needs it fails (send to a down node, or the timeout) */
+		for (unsigned i = 0; i < rt->nr_slots; i++) {
+			struct rt_slot *s = &rt->slots[i];
+
+			if (s->used && dsm_proto_home_hint(rt->proto, s->page) == node) {
+				rt_fatal(rt, -ENOTCONN,
+					 "%s; a %s fault on page 0x%llx waits for it (its home)",
+					 why, s->write ? "write" : "read",
+					 (unsigned long long)s->page);
+				return;
+			}
+		}
+		pr_warn("DSM: %s", why);
+		return;
+	}
+	rt_fatal(rt, -ENOTCONN, "%s", why);
+}
+
+/* ---- set-up (service thread) -------------------------------------------- */
+
+int rt_open_peers(struct dsm_runtime *rt)
+{
+	struct dsm_proto_params pp = {
+	    .self = rt->p.self,
+	    .nr_nodes = rt->p.nr_nodes,
+	    .nr_pages = rt->nr_pages,
+	    .home_of = rt->home_fn,
+	    .ops = &rt_ops,
+	    .ctx = rt,
+	    .max_pending = rt->p.max_pending,
+	    .policy = rt->p.policy,
+	};
+	struct transport_params tp = {
+	    .self = rt->p.self,
+	    .nr_nodes = rt->p.nr_nodes,
+	    .addrs = rt->p.addrs,
+	    .tls = rt->p.tls,
+	    .on_msg = on_msg,
+	    .on_peer_down = on_peer_down,
+	    .arg = rt,
+	    .heartbeat_ms = rt->p.heartbeat_ms,
+	    .peer_timeout_ms = rt->p.peer_timeout_ms,
+	    .connect_timeout_ms = rt->p.connect_timeout_ms,
+	};
+	unsigned max_pending = rt->p.max_pending ? rt->p.max_pending : 64;
+	int err;
+
+	rt->nr_slots = 4 * max_pending;
+	rt->slots = calloc(rt->nr_slots, sizeof(rt->slots[0]));
+	rt->zero_page = aligned_alloc(DSM_PAGE_SIZE, DSM_PAGE_SIZE);
+	if (!rt->slots || !rt->zero_page)
+		return -ENOMEM;
+	memset(rt->zero_page, 0, DSM_PAGE_SIZE);
+	for (unsigned i = 0; i < rt->nr_slots; i++)
+		rt->slots[i].next_free = i + 1 < rt->nr_slots ? i + 1 : UINT32_MAX;
+	rt->free_slot = 0;
+	pp.max_waiters = rt->nr_slots;
+	rt->tick_policy = rt->p.policy.pingpong_threshold > 0;
+	err = dsm_proto_create(&pp, &rt->proto);
+	if (err) {
+		pr_err("DSM: creating the protocol for node %u failed: %s", rt->p.self,
+		       strerror(-err));
+		return err;
+	}
+	err = transport_open(&tp, &rt->t);
+	if (err) {
+		pr_err("DSM: node %u could not join the cluster of %u nodes: %s", rt->p.self,
+		       rt->p.nr_nodes, strerror(-err));
+		rt->t = NULL;
+		return err;
+	}
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = transport_event_fd(rt->t)};
+
+	if (epoll_ctl(rt->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0) {
+		err = -errno;
+		pr_err("DSM: cannot wait on the transport's event fd: %s", strerror(-err));
+		transport_close(rt->t);
+		rt->t = NULL;
+	}
+	return err;
+}
+
+void rt_free_queues(struct dsm_runtime *rt)
+{
+	while (rt->outbox) {
+		struct rt_out *o = rt->outbox;
+
+		rt->outbox = o->next;
+		free(o);
+	}
+	free(rt->slots);
+	rt->slots = NULL;
+	free(rt->zero_page);
+	rt->zero_page = NULL;
+}
