@@ -7,3 +7,7 @@ SSIVM_OBJS += $(TRANSPORT_FLOOR_OBJS)
 
 # tp-node: one node of the multi-process transport tests, and the RTT floor.
 $(eval $(call program,tp-node,tests/multiproc/tp_node.c tests/multiproc/tp_evil.c,$(TRANSPORT_OBJS) $(TRANSPORT_FLOOR_OBJS) $(COMMON_OBJS),$(UCX_LIBS)))
+
+# Unit tests (cmocka).
+$(eval $(call unit_test,test_transport_wire,tests/unit/test_transport_wire.c,$(TRANSPORT_WIRE_OBJS)))
+$(eval $(call unit_test,test_transport_api,tests/unit/test_transport_api.c,$(TRANSPORT_OBJS) $(COMMON_OBJS),$(UCX_LIBS)))
