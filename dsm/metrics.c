@@ -83,6 +83,14 @@ static double ratio(uint64_t a, uint64_t b)
 	return b ? (double)a / (double)b : 0.0;
 }
 
+/* faults that needed a message / faults handed to the protocol */
+static double remote_ratio(const struct dsm_metrics *m)
+{
+	uint64_t r = metrics_get(m, DSM_C_FAULT_REMOTE);
+
+	return ratio(r, r + metrics_get(m, DSM_C_FAULT_LOCAL));
+}
+
 static uint64_t total_faults(const struct dsm_metrics *m)
 {
 	return metrics_get(m, DSM_C_FAULT_READ) + metrics_get(m, DSM_C_FAULT_WRITE) +
@@ -108,8 +116,7 @@ size_t metrics_format_prometheus(const struct dsm_metrics *m, char *buf, size_t 
 	}
 	put(&o, "# HELP ssivm_dsm_remote_miss_ratio faults that needed a message / all faults\n");
 	put(&o, "# TYPE ssivm_dsm_remote_miss_ratio gauge\n");
-	put(&o, "ssivm_dsm_remote_miss_ratio{node=\"%d\"} %.6f\n", m->node,
-	    ratio(metrics_get(m, DSM_C_FAULT_REMOTE), total_faults(m)));
+	put(&o, "ssivm_dsm_remote_miss_ratio{node=\"%d\"} %.6f\n", m->node, remote_ratio(m));
 	if (!h)
 		return o.pos;
 	hist_snapshot(&m->service_ns, h);
@@ -142,8 +149,7 @@ size_t metrics_format_summary(const struct dsm_metrics *m, char *buf, size_t len
 	    (unsigned long long)metrics_get(m, DSM_C_FAULT_WP),
 	    (unsigned long long)metrics_get(m, DSM_C_FAULT_LOCAL),
 	    (unsigned long long)metrics_get(m, DSM_C_FAULT_REMOTE),
-	    (unsigned long long)metrics_get(m, DSM_C_FAULT_FAILED),
-	    ratio(metrics_get(m, DSM_C_FAULT_REMOTE), total_faults(m)));
+	    (unsigned long long)metrics_get(m, DSM_C_FAULT_FAILED), remote_ratio(m));
 	put(&o,
 	    "node %d: fetches %llu, invalidations sent %llu received %llu, messages sent %llu "
 	    "received %llu, bytes sent %llu received %llu, pages owned %llu, bad messages %llu\n",

@@ -14,4 +14,7 @@ $(eval $(call unit_test,test_metrics_hist,tests/unit/test_metrics_hist.c,$(DSM_M
 DSM_LINK = $(DSM_RUNTIME_OBJS) $$$$(DSM_PROTO_OBJS) $$$$(TRANSPORT_OBJS) $(COMMON_OBJS)
 $(eval $(call program,dsm-node,tests/multiproc/dsm_node.c,$(DSM_LINK),$(UCX_LIBS)))
 
-TEST_LIST += multiproc:dsm-stress-tcp-2:tests/multiproc/dsm-stress.sh
+# multi-process stress and fault tests (root; 77 otherwise), short by default
+TEST_LIST += $(foreach v,tcp-2 tcp-3 tcp-4 shm-2 shm-3 shm-4 netem-3 kill-3 killshm-3,\
+	multiproc:dsm-stress-$(v):tests/multiproc/dsm-stress-$(v).sh)
+TEST_LIST += $(foreach v,tcp-4 shm-4 netem-4,e2e:dsm-stress-long-$(v):tests/multiproc/dsm-stress-long-$(v).sh)

@@ -171,6 +171,7 @@ static void test_prometheus_text(void **state)
 	metrics_init(m, 3);
 	metrics_add(m, DSM_C_FAULT_READ, 7);
 	metrics_inc(m, DSM_C_FAULT_REMOTE);
+	metrics_add(m, DSM_C_FAULT_LOCAL, 6);
 	for (int i = 0; i < 1000; i++)
 		hist_record(&m->service_ns, 20000);
 	n = metrics_format_prometheus(m, buf, sizeof(buf));
