@@ -3,7 +3,6 @@
 # that boot the test guest (guest/testguest) on ssivm and under plain QEMU.
 MULTIBOOT_OBJS := $(call objs,platform/boot/multiboot.c)
 $(eval $(call unit_test,test_multiboot,tests/unit/test_multiboot.c,$(MULTIBOOT_OBJS) $(call objs,platform/memmap.c) $(COMMON_OBJS)))
-SSIVM_OBJS += $(call objs,devices/debug_exit.c)
 TEST_LIST += guest:testguest-qemu:tests/guest/testguest-qemu.sh
 TEST_LIST += guest:testguest-ssivm:tests/guest/testguest-ssivm.sh
 TEST_LIST += guest:multiboot-ssivm:tests/guest/multiboot-ssivm.sh
