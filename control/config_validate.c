@@ -54,6 +54,34 @@ static int check_file(const char *what, const char *path)
 	return 0;
 }
 
+/* One message for all vCPUs that no node lists: "vcpu 3" / "vcpus 3, 5-7". */
+static int check_orphans(const struct ssivm_config *cfg, const int *owner)
+{
+	char list[256] = "";
+	size_t len = 0;
+	uint32_t count = 0;
+
+	for (uint32_t c = 0; c < cfg->nr_vcpus; c++) {
+		uint32_t end = c;
+
+		if (owner[c] >= 0)
+			continue;
+		while (end + 1 < cfg->nr_vcpus && owner[end + 1] < 0)
+			end++;
+		count += end - c + 1;
+		if (len < sizeof(list) - 32)
+			len +=
+			    (size_t)snprintf(list + len, sizeof(list) - len,
+					     end > c ? "%s%u-%u" : "%s%u", len ? ", " : "", c, end);
+		c = end;
+	}
+	if (!count)
+		return 0;
+	pr_err("%s %s %s in no NUMA node", count > 1 ? "vcpus" : "vcpu", list,
+	       count > 1 ? "are" : "is");
+	return 1;
+}
+
 static int check_nodes(const struct ssivm_config *cfg)
 {
 	int owner[SSIVM_MAX_VCPUS];
@@ -104,12 +132,8 @@ static int check_nodes(const struct ssivm_config *cfg)
 			}
 		}
 	}
-	for (uint32_t c = 0; c < cfg->nr_vcpus && c < SSIVM_MAX_VCPUS; c++) {
-		if (owner[c] < 0) {
-			pr_err("vcpu %u is in no NUMA node", c);
-			bad++;
-		}
-	}
+	if (cfg->nr_vcpus <= SSIVM_MAX_VCPUS)
+		bad += check_orphans(cfg, owner);
 	return bad;
 }
 
@@ -224,25 +248,14 @@ static int check_memory_limits(const struct ssivm_config *cfg)
 	return 0;
 }
 
-int config_validate_for(const struct ssivm_config *cfg, unsigned int flags)
+/* The files `run` reads or writes (acpi-dump reads none of them). */
+static int check_paths(const struct ssivm_config *cfg)
 {
-	int bad = 0, node_bad;
+	int bad = 0;
 
-	if (cfg->nr_vcpus < 1 || cfg->nr_vcpus > SSIVM_MAX_VCPUS) {
-		pr_err("vcpus = %u: 1..%d are supported", cfg->nr_vcpus, SSIVM_MAX_VCPUS);
-		bad++;
-	}
-	node_bad = check_nodes(cfg);
-	bad += node_bad;
-	if (cfg->nr_nodes >= 1 && cfg->nr_nodes <= SSIVM_MAX_NODES) {
-		bad += check_distances(cfg);
-		bad += check_hmat(cfg);
-		if (!node_bad)
-			bad += check_memory_limits(cfg);
-	}
 	if (cfg->kernel)
 		bad += check_file("kernel", cfg->kernel);
-	else if (flags & CONFIG_NEED_KERNEL) {
+	else {
 		pr_err("no kernel given (--kernel FILE or kernel = \"FILE\";)");
 		bad++;
 	}
@@ -259,6 +272,27 @@ int config_validate_for(const struct ssivm_config *cfg, unsigned int flags)
 			bad++;
 		}
 	}
+	return bad;
+}
+
+int config_validate_for(const struct ssivm_config *cfg, unsigned int flags)
+{
+	int bad = 0, node_bad;
+
+	if (cfg->nr_vcpus < 1 || cfg->nr_vcpus > SSIVM_MAX_VCPUS) {
+		pr_err("vcpus = %u: 1..%d are supported", cfg->nr_vcpus, SSIVM_MAX_VCPUS);
+		bad++;
+	}
+	node_bad = check_nodes(cfg);
+	bad += node_bad;
+	if (cfg->nr_nodes >= 1 && cfg->nr_nodes <= SSIVM_MAX_NODES) {
+		bad += check_distances(cfg);
+		bad += check_hmat(cfg);
+		if (!node_bad)
+			bad += check_memory_limits(cfg);
+	}
+	if (flags & CONFIG_NEED_KERNEL)
+		bad += check_paths(cfg);
 	return bad ? -EINVAL : 0;
 }
 

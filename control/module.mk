@@ -4,3 +4,6 @@ CONFIG_OBJS := $(call objs,control/config.c control/config_values.c control/conf
 	control/config_args.c control/config_validate.c)
 SSIVM_OBJS += $(CONFIG_OBJS)
 SSIVM_OBJS += $(call objs,control/cmd_acpi_dump.c)
+
+CONFIG_TEST_OBJS := $(CONFIG_OBJS) $(call objs,platform/memmap.c) $(COMMON_OBJS)
+$(eval $(call unit_test,test_config,tests/unit/test_config.c,$(CONFIG_TEST_OBJS),$(CONFIG_LIBS)))

@@ -2,3 +2,6 @@
 ACPI_OBJS := $(call objs,platform/acpi/acpi.c platform/acpi/madt.c platform/acpi/numa.c \
 	platform/acpi/dsdt.c)
 SSIVM_OBJS += $(ACPI_OBJS)
+
+ACPI_TEST_OBJS := $(ACPI_OBJS) $(CONFIG_OBJS) $(call objs,platform/memmap.c) $(COMMON_OBJS)
+$(eval $(call unit_test,test_acpi,tests/unit/test_acpi.c,$(ACPI_TEST_OBJS),$(CONFIG_LIBS)))
