@@ -6,3 +6,5 @@ $(eval $(call unit_test,test_multiboot,tests/unit/test_multiboot.c,$(MULTIBOOT_O
 TEST_LIST += guest:testguest-qemu:tests/guest/testguest-qemu.sh
 TEST_LIST += guest:testguest-ssivm:tests/guest/testguest-ssivm.sh
 TEST_LIST += guest:multiboot-ssivm:tests/guest/multiboot-ssivm.sh
+# the exit port needs vm_request_exit() (vcpu/vm.c)
+SSIVM_OBJS += $(if $(wildcard vcpu/vm.c),$(call objs,devices/debug_exit.c))
