@@ -56,13 +56,62 @@ static struct htxn *txn_of(struct dsm_proto *p, uint64_t page)
 	return i < 0 ? NULL : &p->tx[i];
 }
 
+/* The tables start at nr_nodes * max_pending entries and double when a
+ * burst needs more (requests are never refused for lack of room: a refused
+ * request would leave its vCPU blocked). */
+static int grow_tx(struct dsm_proto *p)
+{
+	unsigned cap = p->tx_cap * 2;
+	struct htxn *tx;
+	struct idmap m;
+
+	if (cap > (1u << 24) || idmap_init(&m, cap))
+		return -ENOMEM;
+	tx = realloc(p->tx, cap * sizeof(*tx));
+	if (!tx) {
+		idmap_free(&m);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < p->tx_cap; i++)
+		if (p->pages[tx[i].page].st & PF_TXN &&
+		    idmap_get(&p->tx_map, tx[i].page) == (int32_t)i)
+			idmap_put(&m, tx[i].page, (int32_t)i);
+	for (unsigned i = p->tx_cap; i < cap; i++)
+		tx[i].next_free = i + 1 < cap ? (int32_t)i + 1 : p->tx_free;
+	p->tx_free = (int32_t)p->tx_cap;
+	idmap_free(&p->tx_map);
+	p->tx_map = m;
+	p->tx = tx;
+	p->tx_cap = cap;
+	return 0;
+}
+
+static int grow_hq(struct dsm_proto *p)
+{
+	unsigned cap = p->hq_cap * 2;
+	struct hreq *hq;
+
+	if (cap > (1u << 24))
+		return -ENOMEM;
+	hq = realloc(p->hq, cap * sizeof(*hq));
+	if (!hq)
+		return -ENOMEM;
+	for (unsigned i = p->hq_cap; i < cap; i++)
+		hq[i].next = i + 1 < cap ? (int32_t)i + 1 : p->hq_free;
+	p->hq_free = (int32_t)p->hq_cap;
+	p->hq = hq;
+	p->hq_cap = cap;
+	return 0;
+}
+
 static struct htxn *txn_new(struct dsm_proto *p, uint64_t page)
 {
-	int32_t i = p->tx_free;
 	struct htxn *t;
+	int32_t i;
 
-	if (i < 0)
+	if (p->tx_free < 0 && grow_tx(p))
 		return NULL;
+	i = p->tx_free;
 	t = &p->tx[i];
 	p->tx_free = t->next_free;
 	*t = (struct htxn){.page = page, .qhead = -1, .qtail = -1, .next_free = -1};
@@ -130,6 +179,7 @@ static bool txn_start(struct dsm_proto *p, struct htxn *t, unsigned r, uint32_t 
 	if (pg->owner == DSM_NO_NODE) {
 		/* first touch: zero page at the toucher, nothing transferred */
 		p->c.first_touch++;
+		t->excl = 1;
 		send_to(p, r, DSM_MSG_GRANT, t->page, rid, 0, 0, DSM_MF_WRITE | DSM_MF_ZERO);
 		return true;
 	}
@@ -246,6 +296,8 @@ int home_recv_req(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 		if (pin && p->now_ns < pin->hold_ns)
 			p->c.pin_delays++;
 	}
+	if (p->hq_free < 0)
+		grow_hq(p);
 	qi = p->hq_free;
 	if (qi < 0) {
 		if (!t->active && t->qhead < 0)

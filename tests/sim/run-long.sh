@@ -1,0 +1,7 @@
+#!/bin/sh
+# The DSM protocol simulator, long run (layer e2e).
+set -e
+bin="${SSIVM_BUILD:-build}/bin/dsm-sim"
+"$bin" --seeds 1-50000
+"$bin" --seeds 1000001-1010000 --reorder --ops 120
+"$bin" --seeds 2000001-2005000 --nodes 5 --ops 200 --junk 100

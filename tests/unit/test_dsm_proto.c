@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* tests/unit/test_dsm_proto.c — DSM protocol, single-step scenarios: a few
+ * instances joined by a hand-driven message queue; each step's actions are
+ * logged as text and compared. (Random interleavings: tests/sim.) */
+#include "dsm/proto.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/log.h"
+
+#define NODES 3
+#define PAGES 4
+
+struct qmsg {
+	unsigned from, to;
+	uint8_t buf[DSM_MSG_SIZE];
+	bool page;
+	uint8_t data[DSM_PAGE_SIZE];
+};
+
+struct node {
+	struct dsm_proto *p;
+	unsigned id;
+	char log[1024];
+	uint8_t mem[PAGES][DSM_PAGE_SIZE];
+};
+
+static struct node nodes[NODES];
+static struct qmsg q[64];
+static unsigned qlen;
+static unsigned homes[PAGES] = {0, 1, 2, 0};
+
+static void logf_(struct node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct node *n, const char *fmt, ...)
+{
+	size_t len = strlen(n->log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(n->log + len, sizeof(n->log) - len, fmt, ap);
+	va_end(ap);
+}
+
+static int h_send(void *ctx, unsigned to, const void *msg, size_t len, const void *page)
+{
+	struct node *n = ctx;
+	struct dsm_msg m;
+
+	assert_true(qlen < 64);
+	assert_int_equal(dsm_msg_decode(msg, len, &m), DSM_MSG_OK);
+	q[qlen] = (struct qmsg){.from = n->id, .to = to, .page = page != NULL};
+	memcpy(q[qlen].buf, msg, len);
+	if (page)
+		memcpy(q[qlen].data, page, DSM_PAGE_SIZE);
+	qlen++;
+	logf_(n, "send %u %s %llu;", to, dsm_msg_type_name(m.type), (unsigned long long)m.page);
+	return 0;
+}
+
+static int h_install(void *ctx, uint64_t page, const void *data, bool writable)
+{
+	struct node *n = ctx;
+
+	if (data)
+		memcpy(n->mem[page], data, DSM_PAGE_SIZE);
+	else
+		memset(n->mem[page], 0, DSM_PAGE_SIZE);
+	logf_(n, "install %llu %s%s;", (unsigned long long)page, writable ? "rw" : "ro",
+	      data ? "" : " zero");
+	return 0;
+}
+
+static int h_protect(void *ctx, uint64_t page)
+{
+	logf_(ctx, "protect %llu;", (unsigned long long)page);
+	return 0;
+}
+
+static int h_unprotect(void *ctx, uint64_t page)
+{
+	logf_(ctx, "unprotect %llu;", (unsigned long long)page);
+	return 0;
+}
+
+static int h_drop(void *ctx, uint64_t page)
+{
+	logf_(ctx, "drop %llu;", (unsigned long long)page);
+	return 0;
+}
+
+static const void *h_read_page(void *ctx, uint64_t page)
+{
+	struct node *n = ctx;
+	return n->mem[page];
+}
+
+static void h_wake(void *ctx, uint64_t page, uint64_t token)
+{
+	logf_(ctx, "wake %llu %llu;", (unsigned long long)page, (unsigned long long)token);
+}
+
+static const struct dsm_proto_ops ops = {h_send, h_install,   h_protect, h_unprotect,
+					 h_drop, h_read_page, h_wake};
+
+static unsigned home_of(void *ctx, uint64_t page)
+{
+	return homes[page];
+}
+
+static void setup_nodes(const struct dsm_policy *pol, unsigned max_pending)
+{
+	qlen = 0;
+	for (unsigned i = 0; i < NODES; i++) {
+		struct dsm_proto_params prm = {.self = i,
+					       .nr_nodes = NODES,
+					       .nr_pages = PAGES,
+					       .home_of = home_of,
+					       .ops = &ops,
+					       .ctx = &nodes[i],
+					       .max_pending = max_pending};
+		if (pol)
+			prm.policy = *pol;
+		else
+			dsm_policy_defaults(&prm.policy);
+		memset(&nodes[i], 0, sizeof(nodes[i]));
+		nodes[i].id = i;
+		assert_int_equal(dsm_proto_create(&prm, &nodes[i].p), 0);
+	}
+}
+
+static int teardown_nodes(void **state)
+{
+	for (unsigned i = 0; i < NODES; i++) {
+		dsm_proto_destroy(nodes[i].p);
+		nodes[i].p = NULL;
+	}
+	return 0;
+}
+
+static void clear_logs(void)
+{
+	for (unsigned i = 0; i < NODES; i++)
+		nodes[i].log[0] = 0;
+}
+
+/* Deliver the oldest message; returns its receiver. */
+static unsigned deliver(void)
+{
+	struct qmsg m = q[0];
+
+	assert_true(qlen > 0);
+	memmove(q, q + 1, --qlen * sizeof(q[0]));
+	assert_int_equal(
+	    dsm_proto_recv(nodes[m.to].p, m.from, m.buf, DSM_MSG_SIZE, m.page ? m.data : NULL), 0);
+	return m.to;
+}
+
+static void deliver_all(void)
+{
+	while (qlen)
+		deliver();
+}
+
+static const struct dsm_counters *ctr(unsigned n)
+{
+	return dsm_proto_counters(nodes[n].p);
+}
+
+static void test_params(void **state)
+{
+	struct dsm_proto_params prm = {
+	    .self = 0, .nr_nodes = 2, .nr_pages = 4, .home_of = home_of, .ops = &ops};
+	struct dsm_proto *p;
+
+	dsm_policy_defaults(&prm.policy);
+	prm.nr_nodes = 0;
+	assert_int_equal(dsm_proto_create(&prm, &p), -EINVAL);
+	prm.nr_nodes = 65;
+	assert_int_equal(dsm_proto_create(&prm, &p), -EINVAL);
+	prm.nr_nodes = 2;
+	prm.self = 2;
+	assert_int_equal(dsm_proto_create(&prm, &p), -EINVAL);
+	prm.self = 0;
+	prm.ops = NULL;
+	assert_int_equal(dsm_proto_create(&prm, &p), -EINVAL);
+	prm.ops = &ops;
+	/* homes[2] == 2: not a node of a 2-node cluster */
+	assert_int_equal(dsm_proto_create(&prm, &p), -EINVAL);
+	prm.nr_pages = 2;
+	assert_int_equal(dsm_proto_create(&prm, &p), 0);
+	assert_int_equal(dsm_proto_bytes_per_page(), 16);
+	dsm_proto_destroy(p);
+}
+
+/* A page homed here, touched first here: no message at all. */
+static void test_first_touch_at_home(void **state)
+{
+	unsigned owner;
+	uint64_t set;
+
+	setup_nodes(NULL, 0);
+	assert_int_equal(dsm_proto_fault(nodes[0].p, 0, false, 7), DSM_FAULT_WAIT);
+	assert_string_equal(nodes[0].log, "install 0 rw zero;wake 0 7;");
+	assert_int_equal(qlen, 0);
+	assert_int_equal(dsm_proto_page_state(nodes[0].p, 0), DSM_EXCLUSIVE);
+	assert_int_equal(dsm_proto_dir(nodes[0].p, 0, &owner, &set, NULL), 0);
+	assert_int_equal(owner, 0);
+	assert_int_equal(set, 1);
+	/* now mapped: a fault there is resolved at once */
+	assert_int_equal(dsm_proto_fault(nodes[0].p, 0, true, 8), DSM_FAULT_DONE);
+	assert_int_equal(ctr(0)->first_touch, 1);
+	assert_true(dsm_proto_idle(nodes[0].p));
+}
+
+/* Remote read of an owned page, then an in-place upgrade at the reader. */
+static void test_read_then_upgrade(void **state)
+{
+	unsigned owner;
+	uint64_t set;
+
+	setup_nodes(NULL, 0);
+	/* node 1 writes page 0 (homed at 0) first: zero grant from node 0 */
+	assert_int_equal(dsm_proto_fault(nodes[1].p, 0, true, 1), DSM_FAULT_WAIT);
+	assert_string_equal(nodes[1].log, "send 0 REQ 0;");
+	deliver_all();
+	assert_string_equal(nodes[1].log, "send 0 REQ 0;install 0 rw zero;send 0 DONE 0;wake 0 1;");
+	nodes[1].mem[0][100] = 42;
+	clear_logs();
+
+	/* node 2 reads: home 0 forwards to owner 1, which downgrades */
+	assert_int_equal(dsm_proto_fault(nodes[2].p, 0, false, 5), DSM_FAULT_WAIT);
+	deliver(); /* REQ -> 0 */
+	assert_string_equal(nodes[0].log, "send 1 FWD 0;");
+	deliver(); /* FWD -> 1 */
+	assert_string_equal(nodes[1].log, "protect 0;send 2 DATA 0;");
+	deliver(); /* DATA -> 2 */
+	assert_string_equal(nodes[2].log, "send 0 REQ 0;install 0 ro;send 0 DONE 0;wake 0 5;");
+	assert_int_equal(nodes[2].mem[0][100], 42);
+	deliver(); /* DONE -> 0 */
+	assert_int_equal(dsm_proto_dir(nodes[0].p, 0, &owner, &set, NULL), 0);
+	assert_int_equal(owner, 1);
+	assert_int_equal(set, 0x6);
+	clear_logs();
+
+	/* node 2 writes: its copy is current, node 1's is invalidated */
+	assert_int_equal(dsm_proto_fault(nodes[2].p, 0, true, 6), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_string_equal(nodes[0].log, "send 1 INV 0;send 2 GRANT 0;");
+	assert_string_equal(nodes[1].log, "drop 0;send 2 INV_ACK 0;");
+	assert_string_equal(nodes[2].log, "send 0 REQ 0;unprotect 0;send 0 DONE 0;wake 0 6;");
+	assert_int_equal(ctr(2)->upgrades_in_place, 1);
+	assert_int_equal(ctr(2)->faults_upgrade, 1);
+	assert_int_equal(ctr(2)->pages_recv, 1); /* only the read brought data */
+	assert_int_equal(ctr(1)->inv_recv, 1);
+	assert_int_equal(dsm_proto_dir(nodes[0].p, 0, &owner, &set, NULL), 0);
+	assert_int_equal(owner, 2);
+	assert_int_equal(set, 0x4);
+}
+
+/* Two writers at once: the home queues the second until the first's DONE. */
+static void test_concurrent_writers(void **state)
+{
+	setup_nodes(NULL, 0);
+	assert_int_equal(dsm_proto_fault(nodes[1].p, 0, true, 1), DSM_FAULT_WAIT);
+	assert_int_equal(dsm_proto_fault(nodes[2].p, 0, true, 2), DSM_FAULT_WAIT);
+	/* a second vCPU of node 2 joins the same request */
+	assert_int_equal(dsm_proto_fault(nodes[2].p, 0, false, 3), DSM_FAULT_WAIT);
+	assert_int_equal(ctr(2)->faults_joined, 1);
+	deliver();
+	deliver(); /* both REQs at home; the second waits */
+	assert_int_equal(ctr(0)->queued_home, 1);
+	deliver_all();
+	assert_int_equal(dsm_proto_page_state(nodes[1].p, 0), DSM_INVALID);
+	assert_int_equal(dsm_proto_page_state(nodes[2].p, 0), DSM_EXCLUSIVE);
+	assert_non_null(strstr(nodes[2].log, "wake 0 3;"));
+	assert_non_null(strstr(nodes[2].log, "wake 0 2;"));
+	for (unsigned i = 0; i < NODES; i++)
+		assert_true(dsm_proto_idle(nodes[i].p));
+}
+
+static void send_raw(unsigned from, unsigned to, struct dsm_msg *m, const void *page, int want,
+		     enum dsm_reject why)
+{
+	uint8_t buf[DSM_MSG_SIZE];
+	uint64_t before = ctr(to)->rejected[why];
+
+	dsm_msg_encode(m, buf);
+	clear_logs();
+	assert_int_equal(dsm_proto_recv(nodes[to].p, from, buf, sizeof(buf), page), want);
+	if (want == -EPROTO) {
+		assert_int_equal(ctr(to)->rejected[why], before + 1);
+		assert_int_equal(dsm_proto_last_reject(nodes[to].p), why);
+		assert_string_equal(nodes[to].log, ""); /* nothing acted on */
+	}
+}
+
+static void test_rejects(void **state)
+{
+	static uint8_t page[DSM_PAGE_SIZE];
+	struct dsm_msg m = {0};
+	uint8_t buf[DSM_MSG_SIZE] = {0};
+
+	setup_nodes(NULL, 0);
+	assert_int_equal(dsm_proto_recv(nodes[0].p, 0, buf, sizeof(buf), NULL), -EINVAL);
+	assert_int_equal(dsm_proto_recv(nodes[0].p, 9, buf, sizeof(buf), NULL), -EINVAL);
+	assert_int_equal(dsm_proto_recv(nodes[0].p, 1, buf, 3, NULL), -EPROTO);
+	assert_int_equal(ctr(0)->rejected[DSM_REJ_LEN], 1);
+	assert_int_equal(dsm_proto_recv(nodes[0].p, 1, buf, sizeof(buf), NULL), -EPROTO);
+	assert_int_equal(ctr(0)->rejected[DSM_REJ_MAGIC], 1);
+
+	m = (struct dsm_msg){.type = DSM_MSG_INV_ACK, .seq = 1, .page = PAGES, .rid = 1};
+	send_raw(1, 0, &m, NULL, -EPROTO, DSM_REJ_PAGE);
+	m = (struct dsm_msg){.type = DSM_MSG_INV, .seq = 1, .page = 0, .node = 7};
+	send_raw(1, 0, &m, NULL, -EPROTO, DSM_REJ_NODE);
+	/* INV for a page not held */
+	m = (struct dsm_msg){.type = DSM_MSG_INV, .seq = 1, .page = 1, .rid = 1, .node = 2};
+	send_raw(1, 0, &m, NULL, -EPROTO, DSM_REJ_STATE);
+	/* the same sequence number again: duplicate, even though it is well-formed */
+	send_raw(1, 0, &m, NULL, -EPROTO, DSM_REJ_DUP);
+	/* data nobody asked for */
+	m = (struct dsm_msg){.type = DSM_MSG_DATA, .seq = 2, .page = 1, .rid = 1, .home = 1};
+	send_raw(1, 0, &m, page, -EPROTO, DSM_REJ_NO_REQUEST);
+	m.seq = 3;
+	send_raw(1, 0, &m, NULL, -EPROTO, DSM_REJ_NO_DATA);
+	/* contents with a message that carries none */
+	m = (struct dsm_msg){.type = DSM_MSG_INV_ACK, .seq = 4, .page = 1, .rid = 1};
+	send_raw(1, 0, &m, page, -EPROTO, DSM_REJ_NO_DATA);
+	/* DONE to a node that is not the page's home */
+	m = (struct dsm_msg){.type = DSM_MSG_DONE, .seq = 5, .page = 1, .rid = 1};
+	send_raw(1, 0, &m, NULL, -EPROTO, DSM_REJ_NOT_HOME);
+	/* DONE for no transaction, at the home */
+	m = (struct dsm_msg){.type = DSM_MSG_DONE, .seq = 6, .page = 0, .rid = 1};
+	send_raw(1, 0, &m, NULL, -EPROTO, DSM_REJ_NO_REQUEST);
+	/* a request on behalf of another node, not forwarded */
+	m = (struct dsm_msg){.type = DSM_MSG_REQ, .seq = 7, .page = 0, .rid = 1, .node = 2};
+	send_raw(1, 0, &m, NULL, -EPROTO, DSM_REJ_NODE);
+	/* a FWD that does not come from the home it names */
+	m = (struct dsm_msg){
+	    .type = DSM_MSG_FWD, .seq = 8, .page = 0, .rid = 1, .node = 2, .home = 2};
+	send_raw(1, 0, &m, NULL, -EPROTO, DSM_REJ_NODE);
+	/* forwarded too often */
+	m = (struct dsm_msg){
+	    .type = DSM_MSG_REQ, .seq = 9, .page = 1, .rid = 1, .node = 2, .hops = 64};
+	send_raw(1, 0, &m, NULL, -EPROTO, DSM_REJ_HOPS);
+	/* far behind the window */
+	m = (struct dsm_msg){.type = DSM_MSG_INV_ACK, .seq = 200, .page = 1, .rid = 1};
+	send_raw(2, 0, &m, NULL, -EPROTO, DSM_REJ_NO_REQUEST);
+	m.seq = 100;
+	send_raw(2, 0, &m, NULL, -EPROTO, DSM_REJ_STALE);
+	/* a home move that disagrees with what the receiver holds */
+	m = (struct dsm_msg){
+	    .type = DSM_MSG_HOME_MOVE, .seq = 10, .page = 1, .node = 0, .copyset = 1};
+	send_raw(1, 0, &m, NULL, -EPROTO, DSM_REJ_STATE);
+	m = (struct dsm_msg){
+	    .type = DSM_MSG_HOME_MOVE, .seq = 11, .page = 1, .node = 1, .copyset = 1};
+	send_raw(1, 0, &m, NULL, -EPROTO, DSM_REJ_FIELD);
+	/* nothing was changed by any of this */
+	for (unsigned pg = 0; pg < PAGES; pg++)
+		assert_int_equal(dsm_proto_page_state(nodes[0].p, pg), DSM_INVALID);
+	assert_true(dsm_proto_idle(nodes[0].p));
+	assert_int_equal(dsm_proto_fault(nodes[0].p, PAGES, false, 1), -EINVAL);
+}
+
+static void test_no_replication(void **state)
+{
+	struct dsm_policy pol;
+
+	dsm_policy_defaults(&pol);
+	pol.replication = false;
+	setup_nodes(&pol, 0);
+	assert_int_equal(dsm_proto_fault(nodes[1].p, 0, true, 1), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_int_equal(dsm_proto_fault(nodes[2].p, 0, false, 2), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_int_equal(dsm_proto_page_state(nodes[2].p, 0), DSM_EXCLUSIVE);
+	assert_int_equal(dsm_proto_page_state(nodes[1].p, 0), DSM_INVALID);
+	assert_int_equal(ctr(0)->reads_exclusive, 1);
+}
+
+/* Without first touch, untouched pages are the home's (zero, unmapped). */
+static void test_home_placement(void **state)
+{
+	struct dsm_policy pol;
+
+	dsm_policy_defaults(&pol);
+	pol.first_touch = false;
+	setup_nodes(&pol, 0);
+	assert_int_equal(dsm_proto_page_state(nodes[0].p, 0), DSM_EXCLUSIVE);
+	assert_int_equal(dsm_proto_fault(nodes[1].p, 0, false, 1), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_string_equal(nodes[0].log, "send 1 DATA 0;");
+	assert_int_equal(dsm_proto_page_state(nodes[0].p, 0), DSM_SHARED);
+	assert_int_equal(dsm_proto_page_state(nodes[1].p, 0), DSM_SHARED);
+	assert_int_equal(ctr(0)->home_zero_fill, 1);
+	assert_int_equal(ctr(0)->first_touch, 0);
+	/* the home reads its own page: mapped now, read-only */
+	clear_logs();
+	assert_int_equal(dsm_proto_fault(nodes[0].p, 0, false, 2), DSM_FAULT_DONE);
+	assert_string_equal(nodes[0].log, "install 0 ro zero;");
+}
+
+/* After migrate_after transactions in a row by node 2, page 0's home moves
+ * there; node 1 still finds it through the old home. */
+static void test_migration(void **state)
+{
+	struct dsm_policy pol;
+	unsigned owner;
+
+	dsm_policy_defaults(&pol);
+	pol.migrate_after = 2;
+	setup_nodes(&pol, 0);
+	/* node 2 touches page 0 (homed at 0), then node 1 reads it: streak 1 */
+	assert_int_equal(dsm_proto_fault(nodes[2].p, 0, false, 1), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_int_equal(dsm_proto_fault(nodes[1].p, 0, false, 2), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_int_equal(dsm_proto_dir(nodes[0].p, 0, NULL, NULL, NULL), 0);
+	/* node 1 again (upgrade): two in a row, the home moves to node 1 */
+	assert_int_equal(dsm_proto_fault(nodes[1].p, 0, true, 3), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_int_equal(dsm_proto_dir(nodes[0].p, 0, NULL, NULL, NULL), -ENOENT);
+	assert_int_equal(dsm_proto_dir(nodes[1].p, 0, &owner, NULL, NULL), 0);
+	assert_int_equal(owner, 1);
+	assert_int_equal(ctr(0)->migrations_out, 1);
+	assert_int_equal(ctr(1)->migrations_in, 1);
+	assert_int_equal(dsm_proto_home_hint(nodes[1].p, 0), 1);
+	/* node 2 still asks node 0, which forwards to node 1 */
+	assert_int_equal(dsm_proto_home_hint(nodes[2].p, 0), 0);
+	assert_int_equal(dsm_proto_fault(nodes[2].p, 0, false, 4), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_int_equal(ctr(0)->forwarded, 1);
+	assert_int_equal(dsm_proto_page_state(nodes[2].p, 0), DSM_SHARED);
+	assert_int_equal(dsm_proto_page_state(nodes[1].p, 0), DSM_SHARED);
+	assert_int_equal(dsm_proto_home_hint(nodes[2].p, 0), 1);
+}
+
+/* Ping-pong: the third move within the window pins the page; then each
+ * holder keeps it pin_hold_us before the next request is served. */
+static void test_pingpong_pin(void **state)
+{
+	struct dsm_policy pol;
+
+	dsm_policy_defaults(&pol);
+	pol.pingpong_threshold = 2;
+	pol.pingpong_window_ms = 100;
+	pol.pin_ms = 10;
+	pol.pin_hold_us = 500;
+	setup_nodes(&pol, 0);
+	for (unsigned i = 0; i < NODES; i++)
+		dsm_proto_tick(nodes[i].p, 1000000);
+	for (unsigned k = 0; k < 4; k++) {
+		unsigned w = 1 + k % 2;
+		assert_int_equal(dsm_proto_fault(nodes[w].p, 0, true, k), DSM_FAULT_WAIT);
+		deliver_all();
+	}
+	assert_int_equal(ctr(0)->pins, 1);
+	assert_int_equal(ctr(0)->pages_pinned, 1);
+	/* held by node 2: node 1's request waits at the home */
+	assert_int_equal(dsm_proto_fault(nodes[1].p, 0, true, 9), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_int_equal(ctr(0)->pin_delays, 1);
+	assert_int_equal(dsm_proto_page_state(nodes[1].p, 0), DSM_INVALID);
+	assert_false(dsm_proto_idle(nodes[0].p));
+	dsm_proto_tick(nodes[0].p, 1000000 + 400000);
+	assert_int_equal(qlen, 0);
+	dsm_proto_tick(nodes[0].p, 1000000 + 600000);
+	deliver_all();
+	assert_int_equal(dsm_proto_page_state(nodes[1].p, 0), DSM_EXCLUSIVE);
+	/* the pin ends after pin_ms */
+	dsm_proto_tick(nodes[0].p, 1000000 + 11000000);
+	assert_int_equal(ctr(0)->pages_pinned, 0);
+}
+
+static void test_eagain(void **state)
+{
+	setup_nodes(NULL, 1);
+	assert_int_equal(dsm_proto_fault(nodes[1].p, 0, true, 1), DSM_FAULT_WAIT);
+	assert_int_equal(dsm_proto_fault(nodes[1].p, 2, true, 2), -EAGAIN);
+	deliver_all();
+	assert_int_equal(dsm_proto_fault(nodes[1].p, 2, true, 2), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_int_equal(dsm_proto_page_state(nodes[1].p, 2), DSM_EXCLUSIVE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_params),
+	    cmocka_unit_test_teardown(test_first_touch_at_home, teardown_nodes),
+	    cmocka_unit_test_teardown(test_read_then_upgrade, teardown_nodes),
+	    cmocka_unit_test_teardown(test_concurrent_writers, teardown_nodes),
+	    cmocka_unit_test_teardown(test_rejects, teardown_nodes),
+	    cmocka_unit_test_teardown(test_no_replication, teardown_nodes),
+	    cmocka_unit_test_teardown(test_home_placement, teardown_nodes),
+	    cmocka_unit_test_teardown(test_migration, teardown_nodes),
+	    cmocka_unit_test_teardown(test_pingpong_pin, teardown_nodes),
+	    cmocka_unit_test_teardown(test_eagain, teardown_nodes),
+	};
+
+	log_set_level(LOG_ERR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
