@@ -18,3 +18,7 @@ $(eval $(call program,dsm-node,tests/multiproc/dsm_node.c,$(DSM_LINK),$(UCX_LIBS
 TEST_LIST += $(foreach v,tcp-2 tcp-3 tcp-4 shm-2 shm-3 shm-4 netem-3 kill-3 killshm-3,\
 	multiproc:dsm-stress-$(v):tests/multiproc/dsm-stress-$(v).sh)
 TEST_LIST += $(foreach v,tcp-4 shm-4 netem-4,e2e:dsm-stress-long-$(v):tests/multiproc/dsm-stress-long-$(v).sh)
+
+# benchmark (make bench): DSM fault service time beside the uffd and transport floors
+$(eval $(call program,dsm-fault-bench,bench/dsm_fault.c bench/dsm_floor.c,$(DSM_LINK),$(UCX_LIBS)))
+BENCH_LIST += bench/dsm_fault.sh

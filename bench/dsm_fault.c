@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bench/dsm_fault.c — DSM fault service time beside its floors, one node of
+ * the benchmark cluster (bench/dsm_fault.sh starts them all).
+ *
+ *   dsm-fault-bench --node I --nodes N --addrs IP:PORT,... [--tls tcp|shm]
+ *                   [--pages K] [--spin-us U] [--floor-faults F] [--policy ...]
+ *
+ * Every measured page has its home on node 1; node 0 faults on each page
+ * once, from one thread, timing the access itself (fault, service, wake-up,
+ * retry). Scenarios (K pages each, fresh pages per scenario):
+ *   read          node 1 wrote the page; node 0 reads it (remote read fault)
+ *   write-0       node 1 wrote it; node 0 writes it (no copy to invalidate
+ *                 on a third node; the home drops its own)
+ *   write-1       node 1 wrote it, node 2 read it; node 0 writes (1 invalidation)
+ *   write-3       node 1 wrote it, nodes 2, 3, 4 read it; node 0 writes
+ *                 (3 invalidations; needs 5 nodes)
+ * Floors, measured in the same run: the bare userfaultfd round trip (node 0,
+ * a local handler thread resolving missing faults with UFFDIO_COPY, busy and
+ * poll) and the transport's 4 KiB request/response round trip between nodes 0
+ * and 1 (busy-polled, a separate transport on port+1000 before the DSM starts).
+ */
+#include "bench/dsm_floor.h"
+#include "common/log.h"
+#include "dsm/metrics.h"
+#include "dsm/runtime.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PG 4096u
+#define MAXN 8u
+#define CTRL_PAGES 16u /* barriers and release, homed on node 0 */
+#define NR_SCEN 4
+
+static struct {
+	unsigned node, nodes, pages, spin_us, floor_faults, rtt_iters;
+	const char *tls;
+	char *addrs[MAXN];
+	struct dsm_policy policy;
+} opt = {.pages = 1000, .spin_us = 50, .floor_faults = 20000, .rtt_iters = 10000};
+
+static char *mem;
+static unsigned next_bar;
+
+static const char *scen_name[NR_SCEN] = {"read", "write-0", "write-1", "write-3"};
+static const unsigned scen_readers[NR_SCEN] = {0, 0, 1, 3};
+static const int scen_write[NR_SCEN] = {0, 1, 1, 1};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static unsigned home_of(void *arg, uint64_t page)
+{
+	return page < CTRL_PAGES ? 0 : 1;
+}
+
+static volatile uint64_t *word(unsigned page, unsigned i)
+{
+	return (volatile uint64_t *)(mem + (size_t)page * PG) + i;
+}
+
+static void barrier(void)
+{
+	volatile uint64_t *c = word(next_bar++, 0);
+	struct timespec ts = {0, 100000};
+
+	__atomic_fetch_add(c, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(c, __ATOMIC_ACQUIRE) < opt.nodes)
+		nanosleep(&ts, NULL);
+}
+
+static unsigned scen_page(unsigned s, unsigned i)
+{
+	return CTRL_PAGES + s * opt.pages + i;
+}
+
+static void print_hist(const char *what, const struct hist *h, double floor_us)
+{
+	double med = (double)hist_quantile(h, 0.5) / 1e3,
+	       p99 = (double)hist_quantile(h, 0.99) / 1e3;
+
+	printf("%-34s %8.1f %8.1f %8.1f %9.1f", what, med, p99,
+	       (double)hist_quantile(h, 0.999) / 1e3, (double)h->max / 1e3);
+	if (floor_us > 0)
+		printf("  %6.2fx %6.2fx", med / floor_us, p99 / med);
+	printf("\n");
+}
+
+static void on_fatal(void *arg, int err, const char *why)
+{
+	fprintf(stderr, "dsm-fault-bench %u: DSM failed: %s\n", opt.node, why);
+	_exit(3);
+}
+
+static void parse(int argc, char **argv)
+{
+	static const struct option lo[] = {
+	    {"node", 1, 0, 'i'},   {"nodes", 1, 0, 'n'},        {"addrs", 1, 0, 'a'},
+	    {"tls", 1, 0, 'T'},    {"pages", 1, 0, 'p'},        {"spin-us", 1, 0, 'u'},
+	    {"policy", 1, 0, 'P'}, {"floor-faults", 1, 0, 'f'}, {"rtt-iters", 1, 0, 'r'},
+	    {0, 0, 0, 0},
+	};
+	char *list = NULL;
+	int c;
+
+	dsm_policy_defaults(&opt.policy);
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			opt.node = (unsigned)atoi(optarg);
+			break;
+		case 'n':
+			opt.nodes = (unsigned)atoi(optarg);
+			break;
+		case 'a':
+			list = optarg;
+			break;
+		case 'T':
+			opt.tls = optarg;
+			break;
+		case 'p':
+			opt.pages = (unsigned)atoi(optarg);
+			break;
+		case 'u':
+			opt.spin_us = (unsigned)atoi(optarg);
+			break;
+		case 'f':
+			opt.floor_faults = (unsigned)atoi(optarg);
+			break;
+		case 'r':
+			opt.rtt_iters = (unsigned)atoi(optarg);
+			break;
+		case 'P':
+			if (dsm_policy_parse(&opt.policy, optarg))
+				exit(2);
+			break;
+		default:
+			exit(2);
+		}
+	}
+	if (opt.nodes < 2 || opt.nodes > MAXN || opt.node >= opt.nodes || !list || !opt.pages) {
+		fprintf(stderr,
+			"usage: dsm-fault-bench --node I --nodes N (2..%u) --addrs "
+			"IP:PORT,... [--tls T] [--pages K] [--spin-us U]\n",
+			MAXN);
+		exit(2);
+	}
+	for (unsigned n = 0; n < opt.nodes; n++) {
+		opt.addrs[n] = strsep(&list, ",");
+		if (!opt.addrs[n] || !*opt.addrs[n]) {
+			fprintf(stderr, "dsm-fault-bench: --addrs needs %u addresses\n", opt.nodes);
+			exit(2);
+		}
+	}
+}
+
+/* node 0 and 1: the transport floor on a transport of their own (port + 1000) */
+static int transport_floor(struct hist *h)
+{
+	char a[2][96];
+	const char *addrs[2] = {a[0], a[1]};
+
+	for (int i = 0; i < 2; i++) {
+		char *colon = strrchr(opt.addrs[i], ':');
+
+		if (!colon)
+			return -EINVAL;
+		snprintf(a[i], sizeof(a[i]), "%.*s:%d", (int)(colon - opt.addrs[i]), opt.addrs[i],
+			 atoi(colon + 1) + 1000);
+	}
+	return bench_transport_floor(opt.node, addrs, opt.tls, opt.rtt_iters, h);
+}
+
+int main(int argc, char **argv)
+{
+	struct dsm_runtime_params p = {0};
+	struct dsm_runtime *rt;
+	struct hist *h = calloc(NR_SCEN + 3, sizeof(*h));
+	double rate[NR_SCEN] = {0};
+	int err;
+
+	parse(argc, argv);
+	log_set_node((int)opt.node);
+	for (int i = 0; i < NR_SCEN + 3; i++)
+		hist_init(&h[i]);
+	/* floors first, before anything else runs */
+	if (opt.node == 0) {
+		err = bench_uffd_floor(opt.floor_faults, true, false, &h[NR_SCEN]);
+		if (!err)
+			err = bench_uffd_floor(opt.floor_faults, false, false, &h[NR_SCEN + 1]);
+		if (err == -EPERM) {
+			printf("userfaultfd not allowed here (needs root)\n");
+			return 77;
+		}
+		if (err) {
+			pr_err("uffd floor: %s", strerror(-err));
+			return 1;
+		}
+	}
+	if (opt.node < 2) {
+		err = transport_floor(&h[NR_SCEN + 2]);
+		if (err) {
+			pr_err("transport floor: %s", strerror(-err));
+			return 1;
+		}
+	}
+	p.self = opt.node;
+	p.nr_nodes = opt.nodes;
+	p.addrs = (const char *const *)opt.addrs;
+	p.tls = opt.tls;
+	p.size = (size_t)(CTRL_PAGES + NR_SCEN * opt.pages) * PG;
+	p.home_of = home_of;
+	p.policy = opt.policy;
+	p.spin_us = opt.spin_us;
+	p.user_only = true;
+	p.on_fatal = on_fatal;
+	err = dsm_runtime_start(&p, &rt);
+	if (err)
+		return 3;
+	mem = dsm_runtime_base(rt);
+	if (opt.node == 0)
+		*word(CTRL_PAGES - 1, 0) = 0; /* touch the release word first */
+	barrier();
+	for (unsigned s = 0; s < NR_SCEN; s++) {
+		if (scen_readers[s] + 2 > opt.nodes)
+			continue;
+		if (opt.node == 1)
+			for (unsigned i = 0; i < opt.pages; i++)
+				*word(scen_page(s, i), 0) = i + 1;
+		barrier();
+		if (opt.node >= 2 && opt.node < 2 + scen_readers[s])
+			for (unsigned i = 0; i < opt.pages; i++)
+				if (*word(scen_page(s, i), 0) != i + 1)
+					die("scenario %s: page %u has the wrong contents",
+					    scen_name[s], i);
+		barrier();
+		if (opt.node == 0) {
+			uint64_t t_all = now_ns();
+
+			for (unsigned i = 0; i < opt.pages; i++) {
+				volatile uint64_t *w = word(scen_page(s, i), 1);
+				uint64_t t0 = now_ns();
+
+				if (scen_write[s])
+					*w = i;
+				else
+					(void)*w;
+				hist_record(&h[s], now_ns() - t0);
+			}
+			rate[s] = opt.pages / ((double)(now_ns() - t_all) / 1e9);
+		}
+		barrier();
+	}
+	/* leave in order: node 0 releases, waits for the others, leaves last */
+	volatile uint64_t *rel = word(CTRL_PAGES - 1, 0);
+
+	if (opt.node == 0) {
+		char buf[1024];
+		double uffd = (double)hist_quantile(&h[NR_SCEN], 0.5) / 1e3;
+		double tp = (double)hist_quantile(&h[NR_SCEN + 2], 0.5) / 1e3;
+
+		__atomic_store_n(rel, 1, __ATOMIC_RELEASE);
+		printf(
+		    "dsm fault bench: tls %s, %u nodes, %u faults per scenario, spin window %u us, "
+		    "policy first_touch=%d\n",
+		    opt.tls ? opt.tls : "auto", opt.nodes, opt.pages, opt.spin_us,
+		    opt.policy.first_touch);
+		printf("%-34s %8s %8s %8s %9s  %7s %7s\n", "fault service time (us)", "median",
+		       "p99", "p99.9", "max", "/floor", "p99/med");
+		print_hist("floor: uffd round trip (busy)", &h[NR_SCEN], 0);
+		print_hist("floor: uffd round trip (poll)", &h[NR_SCEN + 1], 0);
+		print_hist("floor: transport 4 KiB req/resp", &h[NR_SCEN + 2], 0);
+		printf("%-34s %8.1f\n", "floor: sum (uffd busy + transport)", uffd + tp);
+		for (unsigned s = 0; s < NR_SCEN; s++) {
+			char what[64];
+
+			if (!h[s].count) {
+				printf("%-34s (needs %u nodes)\n", scen_name[s],
+				       scen_readers[s] + 2);
+				continue;
+			}
+			snprintf(what, sizeof(what), "dsm %s (%.0f faults/s)", scen_name[s],
+				 rate[s]);
+			print_hist(what, &h[s], uffd + tp);
+		}
+		dsm_runtime_quiesce(rt);
+		dsm_runtime_wait_peers_gone(rt, 20000);
+		metrics_format_summary(dsm_runtime_metrics(rt), buf, sizeof(buf));
+		fputs(buf, stdout);
+	} else {
+		struct timespec ts = {0, 100000};
+
+		while (!__atomic_load_n(rel, __ATOMIC_ACQUIRE))
+			nanosleep(&ts, NULL);
+		dsm_runtime_quiesce(rt);
+	}
+	dsm_runtime_stop(rt);
+	free(h);
+	return 0;
+}

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* bench/dsm_floor.c — userfaultfd and transport floors (see bench/dsm_floor.h). */
+#include "bench/dsm_floor.h"
+
+#include "common/log.h"
+#include "dsm/uffd.h"
+#include "transport/transport.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#define PG 4096u
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct floor_handler {
+	struct uffd u;
+	bool busy, stop;
+	char *src;
+	int err;
+};
+
+static void *handler_main(void *arg)
+{
+	struct floor_handler *h = arg;
+	struct uffd_fault f[16];
+
+	while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
+		int n = uffd_read_faults(&h->u, f, 16);
+
+		if (n < 0) {
+			h->err = n;
+			break;
+		}
+		if (!n && !h->busy) {
+			struct pollfd p = {.fd = h->u.fd, .events = POLLIN};
+
+			poll(&p, 1, 10);
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			int r = f[i].wp ? uffd_wp(&h->u, f[i].addr, PG, false, false)
+					: uffd_copy(&h->u, f[i].addr, h->src, PG, true, false);
+
+			if (r == -EEXIST)
+				r = uffd_wake(&h->u, f[i].addr, PG);
+			if (r) {
+				h->err = r;
+				__atomic_store_n(&h->stop, true, __ATOMIC_RELEASE);
+			}
+		}
+	}
+	return NULL;
+}
+
+int bench_uffd_floor(unsigned nr_faults, bool busy, bool wp, struct hist *out)
+{
+	size_t len = (size_t)nr_faults * PG;
+	struct floor_handler h = {.busy = busy};
+	pthread_t th;
+	char *mem;
+	int err;
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
+	h.src = aligned_alloc(PG, PG);
+	if (mem == MAP_FAILED || !h.src) {
+		free(h.src);
+		return -ENOMEM;
+	}
+	memset(h.src, 0x5a, PG);
+	err = uffd_open(&h.u, mem, len, true);
+	if (err)
+		goto out;
+	if (wp) { /* populate writable, then write-protect everything */
+		for (size_t off = 0; off < len && !err; off += PG)
+			err = uffd_copy(&h.u, (uintptr_t)mem + off, h.src, PG, true, false);
+		if (!err)
+			err = uffd_wp(&h.u, (uintptr_t)mem, len, true, false);
+		if (err)
+			goto out_close;
+	}
+	err = -pthread_create(&th, NULL, handler_main, &h);
+	if (err)
+		goto out_close;
+	for (unsigned i = 0; i < nr_faults && !h.err; i++) {
+		volatile char *p = mem + (size_t)i * PG;
+		uint64_t t0 = now_ns();
+
+		if (wp)
+			*p = 1;
+		else
+			(void)*p;
+		hist_record(out, now_ns() - t0);
+	}
+	__atomic_store_n(&h.stop, true, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	err = h.err;
+out_close:
+	uffd_close(&h.u);
+out:
+	munmap(mem, len);
+	free(h.src);
+	return err;
+}
+
+struct tp_floor {
+	struct transport *t;
+	uint32_t self;
+	unsigned got;
+	char *page;
+	int down;
+};
+
+static void tp_on_msg(void *arg, uint32_t from, const void *msg, size_t len, const void *page)
+{
+	struct tp_floor *f = arg;
+
+	f->got++;
+	if (f->self == 1) { /* answer every request with one page */
+		int r;
+
+		while ((r = transport_send(f->t, from, msg, len, f->page)) == -EAGAIN)
+			;
+		if (r)
+			f->down = 1;
+	}
+}
+
+static void tp_on_down(void *arg, uint32_t node, const char *why)
+{
+	struct tp_floor *f = arg;
+
+	pr_err("transport floor: %s", why);
+	f->down = 1;
+}
+
+int bench_transport_floor(uint32_t self, const char *const addrs[2], const char *tls,
+			  unsigned iters, struct hist *out)
+{
+	struct tp_floor f = {.self = self};
+	struct transport_params p = {
+	    .self = self,
+	    .nr_nodes = 2,
+	    .addrs = addrs,
+	    .tls = tls,
+	    .on_msg = tp_on_msg,
+	    .on_peer_down = tp_on_down,
+	    .arg = &f,
+	};
+	uint64_t req[2] = {0x666c6f6f72ull, 0};
+	int err;
+
+	f.page = aligned_alloc(PG, PG);
+	if (!f.page)
+		return -ENOMEM;
+	memset(f.page, 0xa5, PG);
+	err = transport_open(&p, &f.t);
+	if (err) {
+		free(f.page);
+		return err;
+	}
+	if (self == 0) {
+		for (unsigned i = 0; i < iters + 100 && !f.down; i++) {
+			unsigned want = f.got + 1;
+			uint64_t t0 = now_ns();
+
+			req[1] = i;
+			while ((err = transport_send(f.t, 1, req, sizeof(req), NULL)) == -EAGAIN)
+				transport_progress(f.t);
+			if (err)
+				break;
+			while (f.got < want && !f.down)
+				transport_progress(f.t);
+			if (i >= 100) /* the first 100 warm the path up */
+				hist_record(out, now_ns() - t0);
+		}
+		/* tell node 1 we are done: a message with req[0] = 0 */
+		req[0] = 0;
+		if (!err && !f.down)
+			transport_send(f.t, 1, req, sizeof(req), NULL);
+	} else {
+		/* answer until node 0 is done (it sends iters+100 requests then a stop) */
+		while (f.got < iters + 101 && !f.down)
+			transport_progress(f.t);
+	}
+	transport_close(f.t);
+	free(f.page);
+	if (!err && f.down)
+		err = -ENOTCONN;
+	return err;
+}
