@@ -82,7 +82,8 @@ static int check_orphans(const struct ssivm_config *cfg, const int *owner)
 	return 1;
 }
 
-static int check_nodes(const struct ssivm_config *cfg)
+/* Node checks; *dense is cleared when ids are not 0..N-1 (then nothing may index by id). */
+static int check_nodes(const struct ssivm_config *cfg, bool *dense)
 {
 	int owner[SSIVM_MAX_VCPUS];
 	char a[32];
@@ -92,24 +93,28 @@ static int check_nodes(const struct ssivm_config *cfg)
 		pr_err("%u NUMA nodes: 1..%d are supported", cfg->nr_nodes, SSIVM_MAX_NODES);
 		return 1;
 	}
+	*dense = true;
 	for (uint32_t n = 0; n < cfg->nr_nodes; n++) {
 		if (cfg->nodes[n].id != n) {
 			pr_err("numa node ids must be dense from 0: node %u is missing (next given "
 			       "is %u)",
 			       n, cfg->nodes[n].id);
-			return 1; /* everything below indexes by id */
+			*dense = false;
+			bad++;
+			break;
 		}
 	}
 	for (int c = 0; c < SSIVM_MAX_VCPUS; c++)
 		owner[c] = -1;
 	for (uint32_t n = 0; n < cfg->nr_nodes; n++) {
 		const struct numa_node_config *node = &cfg->nodes[n];
+		uint32_t id = node->id;
 
 		if (!node->mem_bytes) {
-			pr_err("numa node %u: memory must be > 0", n);
+			pr_err("numa node %u: memory must be > 0", id);
 			bad++;
 		} else if (node->mem_bytes % NODE_MEM_ALIGN) {
-			pr_err("numa node %u: memory %s is not a multiple of 2M", n,
+			pr_err("numa node %u: memory %s is not a multiple of 2M", id,
 			       cfg_fmt_size(node->mem_bytes, a));
 			bad++;
 		}
@@ -117,18 +122,18 @@ static int check_nodes(const struct ssivm_config *cfg)
 			uint32_t c = node->cpus[i];
 
 			if (c >= cfg->nr_vcpus || c >= SSIVM_MAX_VCPUS) {
-				pr_err("numa node %u: cpu %u does not exist (vcpus = %u)", n, c,
+				pr_err("numa node %u: cpu %u does not exist (vcpus = %u)", id, c,
 				       cfg->nr_vcpus);
 				bad++;
-			} else if (owner[c] == (int)n) {
-				pr_err("numa node %u: cpu %u is listed twice", n, c);
+			} else if (owner[c] == (int)id) {
+				pr_err("numa node %u: cpu %u is listed twice", id, c);
 				bad++;
 			} else if (owner[c] >= 0) {
-				pr_err("numa node %u: cpu %u is already in node %d", n, c,
+				pr_err("numa node %u: cpu %u is already in node %d", id, c,
 				       owner[c]);
 				bad++;
 			} else {
-				owner[c] = (int)n;
+				owner[c] = (int)id;
 			}
 		}
 	}
@@ -278,14 +283,15 @@ static int check_paths(const struct ssivm_config *cfg)
 int config_validate_for(const struct ssivm_config *cfg, unsigned int flags)
 {
 	int bad = 0, node_bad;
+	bool dense = false;
 
 	if (cfg->nr_vcpus < 1 || cfg->nr_vcpus > SSIVM_MAX_VCPUS) {
 		pr_err("vcpus = %u: 1..%d are supported", cfg->nr_vcpus, SSIVM_MAX_VCPUS);
 		bad++;
 	}
-	node_bad = check_nodes(cfg);
+	node_bad = check_nodes(cfg, &dense);
 	bad += node_bad;
-	if (cfg->nr_nodes >= 1 && cfg->nr_nodes <= SSIVM_MAX_NODES) {
+	if (dense) {
 		bad += check_distances(cfg);
 		bad += check_hmat(cfg);
 		if (!node_bad)

@@ -127,7 +127,7 @@ int acpi_build_layout(const struct ssivm_config *cfg, const struct memmap *map, 
 	struct builder b = {.buf = buf, .size = bufsize, .gpa = buf_gpa, .layout = layout};
 	struct acpi_rsdp *rsdp = (void *)buf;
 	struct acpi_header *xsdt;
-	uint64_t *xsdt_entry, facs_gpa, dsdt_gpa;
+	uint64_t xsdt_entry[XSDT_ENTRIES], facs_gpa, dsdt_gpa;
 	size_t xsdt_len = sizeof(*xsdt) + 8 * XSDT_ENTRIES, xsdt_off;
 	int ret, nx = 0;
 
@@ -143,7 +143,6 @@ int acpi_build_layout(const struct ssivm_config *cfg, const struct memmap *map, 
 	ret = place(&b, "RSDP", 16, sizeof(*rsdp), false);
 	xsdt_off = b.off;
 	xsdt = (void *)HERE(&b);
-	xsdt_entry = (uint64_t *)(xsdt + 1);
 	ret = ret ?: place(&b, "XSDT", 64, ROOM(&b) < xsdt_len ? -ENOSPC : (int)xsdt_len, false);
 	facs_gpa = GPA(&b);
 	ret = ret ?: place(&b, "FACS", 16, build_facs(HERE(&b), ROOM(&b)), false);
@@ -168,6 +167,8 @@ int acpi_build_layout(const struct ssivm_config *cfg, const struct memmap *map, 
 	if (ret)
 		return ret;
 
+	/* the entries sit at offset 36: 4-byte aligned only, hence memcpy */
+	memcpy(xsdt + 1, xsdt_entry, sizeof(xsdt_entry));
 	acpi_fill_header(xsdt, "XSDT", (uint32_t)xsdt_len, 1);
 	xsdt->checksum = acpi_checksum(buf + xsdt_off, xsdt_len);
 

@@ -84,8 +84,9 @@ static void test_checksums_and_pointers(void **state)
 					    "APIC", "SRAT", "SLIT", "HMAT"};
 	struct acpi_rsdp *rsdp = table(b, "RSDP");
 	struct acpi_header *xsdt = table(b, "XSDT");
-	uint64_t *entry = (uint64_t *)(xsdt + 1);
+	uint64_t entry[5];
 
+	memcpy(entry, xsdt + 1, sizeof(entry)); /* 4-byte aligned in the table */
 	assert_int_equal(b->layout.nr_tables, 9);
 	for (uint32_t i = 0; i < 9; i++) {
 		const struct acpi_blob *t = &b->layout.tables[i];
