@@ -133,7 +133,9 @@ void proto_emit(struct dsm_proto *p, unsigned to, struct dsm_msg *m, bool with_p
 		p->loop[(p->loop_head + p->loop_len++) % p->loop_cap] = *m;
 		return;
 	}
-	m->seq = ++p->tx_seq[to];
+	if (++p->tx_seq[to] == 0)
+		p->tx_seq[to] = 1;
+	m->seq = p->tx_seq[to];
 	dsm_msg_encode(m, buf);
 	if (with_page) {
 		data = page_contents(p, m->page);
@@ -480,21 +482,23 @@ static int recv_inv(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 
 /* ---- input ---- */
 
+/* Duplicate filter over the last 64 sequence numbers of a peer. Serial
+ * number arithmetic: the 32-bit numbers may wrap (0 is never sent). */
 static int check_seq(struct dsm_proto *p, unsigned from, uint32_t seq)
 {
-	uint32_t hi = p->rx_hi[from];
+	int32_t d = (int32_t)(seq - p->rx_hi[from]);
 
-	if (seq > hi) {
-		uint32_t shift = seq - hi;
+	if (d > 0 || p->rx_hi[from] == 0) {
+		uint32_t shift = d > 0 ? (uint32_t)d : 64;
 		p->rx_win[from] = shift >= 64 ? 1 : (p->rx_win[from] << shift) | 1;
 		p->rx_hi[from] = seq;
 		return 0;
 	}
-	if (hi - seq >= 64)
+	if (d <= -64)
 		return DSM_REJ_STALE;
-	if (p->rx_win[from] & (1ull << (hi - seq)))
+	if (p->rx_win[from] & (1ull << -d))
 		return DSM_REJ_DUP;
-	p->rx_win[from] |= 1ull << (hi - seq);
+	p->rx_win[from] |= 1ull << -d;
 	return 0;
 }
 

@@ -27,7 +27,8 @@
  * Transport assumptions: messages are delivered reliably and at most once to
  * the protocol. Per-pair FIFO is NOT required (the protocol tolerates any
  * reordering, see the simulator); a per-(sender, receiver) sequence number in
- * every message lets the receiver reject duplicates (window of 64).
+ * every message lets the receiver reject duplicates (window of 64, serial
+ * number arithmetic: numbers wrap). docs/dsm-protocol.md has the details.
  *
  * Memory: dsm_proto_bytes_per_page() bytes per guest page on every node (16:
  * local state, home hint, and a directory slot that is valid only while the
@@ -95,8 +96,8 @@ struct dsm_proto_params {
 	const struct dsm_proto_ops *ops; /* all members required */
 	void *ctx;
 	/* Pages this node may have faults outstanding on at once (0: 64).
-	 * Homes size their request queues as nr_nodes * max_pending, so every
-	 * node must use the same value. */
+	 * Homes start their transaction/queue tables at nr_nodes * max_pending
+	 * entries and grow them on demand. */
 	unsigned max_pending;
 	/* Faulting tokens waiting at once on this node (0: 4 * max_pending). */
 	unsigned max_waiters;

@@ -355,6 +355,17 @@ static void test_rejects(void **state)
 	send_raw(2, 0, &m, NULL, -EPROTO, DSM_REJ_NO_REQUEST);
 	m.seq = 100;
 	send_raw(2, 0, &m, NULL, -EPROTO, DSM_REJ_STALE);
+	/* sequence numbers wrap (0 is skipped); the window follows */
+	m = (struct dsm_msg){.type = DSM_MSG_INV_ACK, .seq = 0xfffffffeu, .page = 1, .rid = 1};
+	send_raw(2, 1, &m, NULL, -EPROTO, DSM_REJ_NO_REQUEST);
+	m.seq = 0xffffffffu;
+	send_raw(2, 1, &m, NULL, -EPROTO, DSM_REJ_NO_REQUEST);
+	m.seq = 1;
+	send_raw(2, 1, &m, NULL, -EPROTO, DSM_REJ_NO_REQUEST);
+	m.seq = 0xffffffffu;
+	send_raw(2, 1, &m, NULL, -EPROTO, DSM_REJ_DUP);
+	m.seq = 0xffffff00u;
+	send_raw(2, 1, &m, NULL, -EPROTO, DSM_REJ_STALE);
 	/* a home move that disagrees with what the receiver holds */
 	m = (struct dsm_msg){
 	    .type = DSM_MSG_HOME_MOVE, .seq = 10, .page = 1, .node = 0, .copyset = 1};
