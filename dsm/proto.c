@@ -459,7 +459,10 @@ static int recv_fwd(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 		proto_emit(p, m->node, &d, true);
 		return 0;
 	}
-	/* the contents leave before the copy is dropped (send() copies) */
+	/* no local write may land after the contents are copied: write-protect
+	 * first, send (send() copies), then drop */
+	if (s == DSM_EXCLUSIVE)
+		act_to_shared(p, m->page);
 	proto_emit(p, m->node, &d, true);
 	act_drop(p, m->page);
 	return 0;

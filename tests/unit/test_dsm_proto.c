@@ -280,6 +280,8 @@ static void test_concurrent_writers(void **state)
 	deliver_all();
 	assert_int_equal(dsm_proto_page_state(nodes[1].p, 0), DSM_INVALID);
 	assert_int_equal(dsm_proto_page_state(nodes[2].p, 0), DSM_EXCLUSIVE);
+	/* the old owner stops writing before its contents leave, then drops */
+	assert_non_null(strstr(nodes[1].log, "protect 0;send 2 DATA 0;drop 0;"));
 	assert_non_null(strstr(nodes[2].log, "wake 0 3;"));
 	assert_non_null(strstr(nodes[2].log, "wake 0 2;"));
 	for (unsigned i = 0; i < NODES; i++)
