@@ -301,9 +301,13 @@ int main(int argc, char **argv)
 	} else {
 		struct timespec ts = {0, 100000};
 
+		char buf[1024];
+
 		while (!__atomic_load_n(rel, __ATOMIC_ACQUIRE))
 			nanosleep(&ts, NULL);
 		dsm_runtime_quiesce(rt);
+		metrics_format_summary(dsm_runtime_metrics(rt), buf, sizeof(buf));
+		fputs(buf, stderr);
 	}
 	dsm_runtime_stop(rt);
 	free(h);

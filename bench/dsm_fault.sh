@@ -48,6 +48,7 @@ run() { # tls spin
 		wait "${pids[$i]}" || { rc=1; echo "node $i failed:"; tail -n 5 "$logdir/$i.err"; }
 	done
 	cat "$logdir/0.out"
+	grep -h "^node 1: \(fault service\|actions\)" "$logdir/1.err"
 	return $rc
 }
 

@@ -21,6 +21,16 @@ void metrics_init(struct dsm_metrics *m, int node)
 	memset(m, 0, sizeof(*m));
 	m->node = node;
 	hist_init(&m->service_ns);
+	for (int i = 0; i < DSM_OP_NR; i++)
+		hist_init(&m->op_ns[i]);
+}
+
+const char *metrics_op_name(enum dsm_op_hist op)
+{
+	static const char *const names[DSM_OP_NR] = {"copy", "protect", "unprotect", "drop",
+						     "wake", "send",    "recv"};
+
+	return (unsigned)op < DSM_OP_NR ? names[op] : "?";
 }
 
 struct out {
@@ -129,6 +139,19 @@ size_t metrics_format_prometheus(const struct dsm_metrics *m, char *buf, size_t 
 	put(&o, "%s_count{node=\"%d\"} %llu\n", sum, m->node, (unsigned long long)h->count);
 	put(&o, "# HELP %s_max longest fault service time\n# TYPE %s_max gauge\n", sum, sum);
 	put(&o, "%s_max{node=\"%d\"} %.9f\n", sum, m->node, (double)h->max * 1e-9);
+	put(&o, "# HELP ssivm_dsm_action_seconds service thread time per action\n");
+	put(&o, "# TYPE ssivm_dsm_action_seconds summary\n");
+	for (int op = 0; op < DSM_OP_NR; op++) {
+		hist_snapshot(&m->op_ns[op], h);
+		for (int i = 0; i < 4; i += 2)
+			put(&o,
+			    "ssivm_dsm_action_seconds{node=\"%d\",op=\"%s\",quantile=\"%g\"} "
+			    "%.9f\n",
+			    m->node, metrics_op_name(op), i ? 0.99 : 0.5,
+			    (double)hist_quantile(h, i ? 0.99 : 0.5) * 1e-9);
+		put(&o, "ssivm_dsm_action_seconds_count{node=\"%d\",op=\"%s\"} %llu\n", m->node,
+		    metrics_op_name(op), (unsigned long long)h->count);
+	}
 	free(h);
 	return o.pos;
 }
@@ -170,6 +193,14 @@ size_t metrics_format_summary(const struct dsm_metrics *m, char *buf, size_t len
 		    m->node, (unsigned long long)h->count, hist_quantile(h, 0.5) / 1e3,
 		    hist_quantile(h, 0.9) / 1e3, hist_quantile(h, 0.99) / 1e3,
 		    hist_quantile(h, 0.999) / 1e3, (double)h->max / 1e3);
+		put(&o, "node %d: actions (us, median/p99):", m->node);
+		for (int op = 0; op < DSM_OP_NR; op++) {
+			hist_snapshot(&m->op_ns[op], h);
+			if (h->count)
+				put(&o, " %s %.1f/%.1f", metrics_op_name(op),
+				    hist_quantile(h, 0.5) / 1e3, hist_quantile(h, 0.99) / 1e3);
+		}
+		put(&o, "\n");
 		free(h);
 	}
 	return o.pos;

@@ -24,6 +24,9 @@
  *   ssivm_dsm_fault_service_seconds       summary: quantile 0.5 0.9 0.99 0.999,
  *                                         _sum, _count; plus _max (gauge)
  *   ssivm_dsm_loop_spins_total / ssivm_dsm_loop_sleeps_total  event loop
+ *   ssivm_dsm_action_seconds{op="copy"|"protect"|"unprotect"|"drop"|"wake"|
+ *                            "send"|"recv"}  summary: time the service thread
+ *                                         spends per action (quantile 0.5 0.99)
  */
 #ifndef SSIVM_DSM_METRICS_H
 #define SSIVM_DSM_METRICS_H
@@ -55,11 +58,27 @@ enum dsm_counter {
 	DSM_C_NR,
 };
 
+/* Where the service thread's time goes, one histogram each (nanoseconds). */
+enum dsm_op_hist {
+	DSM_OP_COPY,      /* UFFDIO_COPY: install a page (wakes its waiters) */
+	DSM_OP_PROTECT,   /* UFFDIO_WRITEPROTECT set (TLB shootdown) */
+	DSM_OP_UNPROTECT, /* UFFDIO_WRITEPROTECT clear (wakes) */
+	DSM_OP_DROP,      /* MADV_DONTNEED (TLB shootdown) */
+	DSM_OP_WAKE,      /* UFFDIO_WAKE */
+	DSM_OP_SEND,      /* transport_send */
+	DSM_OP_RECV,      /* one peer message through the protocol, actions included */
+	DSM_OP_NR,
+};
+
 struct dsm_metrics {
 	int node;
 	uint64_t c[DSM_C_NR];
-	struct hist service_ns; /* fault service time, nanoseconds */
+	struct hist service_ns;       /* fault service time, nanoseconds */
+	struct hist op_ns[DSM_OP_NR]; /* time per action (see enum dsm_op_hist) */
 };
+
+/* Name of an action histogram ("copy", "protect", ...). */
+const char *metrics_op_name(enum dsm_op_hist op);
 
 void metrics_init(struct dsm_metrics *m, int node);
 

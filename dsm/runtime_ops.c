@@ -21,6 +21,11 @@ static inline uintptr_t page_addr(struct dsm_runtime *rt, uint64_t page)
 
 /* ---- protocol actions ------------------------------------------------- */
 
+static inline void timed(struct dsm_runtime *rt, enum dsm_op_hist op, uint64_t t0)
+{
+	hist_record(&rt->metrics.op_ns[op], rt_now_ns() - t0);
+}
+
 static int op_send(void *ctx, unsigned to, const void *msg, size_t len, const void *page)
 {
 	struct dsm_runtime *rt = ctx;
@@ -32,7 +37,10 @@ static int op_send(void *ctx, unsigned to, const void *msg, size_t len, const vo
 		return -ENOTCONN;
 	}
 	if (!rt->outbox) {
+		uint64_t t0 = rt_now_ns();
+
 		r = transport_send(rt->t, to, msg, len, page);
+		timed(rt, DSM_OP_SEND, t0);
 		if (r != -EAGAIN) {
 			if (r == -ENOTCONN)
 				rt_fatal(rt, r, "the protocol needs node %u, which is down", to);
@@ -87,6 +95,7 @@ static int op_install(void *ctx, uint64_t page, const void *data, bool writable)
 {
 	struct dsm_runtime *rt = ctx;
 	uintptr_t a = page_addr(rt, page);
+	uint64_t t0 = rt_now_ns();
 	int r = uffd_copy(&rt->u, a, data ? data : rt->zero_page, DSM_PAGE_SIZE, writable, false);
 
 	if (r == -EEXIST) { /* replacing a read-only copy: drop it, then install */
@@ -95,6 +104,7 @@ static int op_install(void *ctx, uint64_t page, const void *data, bool writable)
 			r = uffd_copy(&rt->u, a, data ? data : rt->zero_page, DSM_PAGE_SIZE,
 				      writable, false);
 	}
+	timed(rt, DSM_OP_COPY, t0);
 	if (r) {
 		rt_fatal(rt, r, "installing page 0x%llx failed: %s", (unsigned long long)page,
 			 strerror(-r));
@@ -108,8 +118,10 @@ static int op_install(void *ctx, uint64_t page, const void *data, bool writable)
 static int op_protect(void *ctx, uint64_t page)
 {
 	struct dsm_runtime *rt = ctx;
+	uint64_t t0 = rt_now_ns();
 	int r = uffd_wp(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE, true, true);
 
+	timed(rt, DSM_OP_PROTECT, t0);
 	if (r)
 		rt_fatal(rt, r, "write-protecting page 0x%llx failed: %s", (unsigned long long)page,
 			 strerror(-r));
@@ -119,8 +131,10 @@ static int op_protect(void *ctx, uint64_t page)
 static int op_unprotect(void *ctx, uint64_t page)
 {
 	struct dsm_runtime *rt = ctx;
+	uint64_t t0 = rt_now_ns();
 	int r = uffd_wp(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE, false, false);
 
+	timed(rt, DSM_OP_UNPROTECT, t0);
 	if (r) {
 		rt_fatal(rt, r, "unprotecting page 0x%llx failed: %s", (unsigned long long)page,
 			 strerror(-r));
@@ -134,8 +148,10 @@ static int op_unprotect(void *ctx, uint64_t page)
 static int op_drop(void *ctx, uint64_t page)
 {
 	struct dsm_runtime *rt = ctx;
+	uint64_t t0 = rt_now_ns();
 	int r = uffd_drop(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE);
 
+	timed(rt, DSM_OP_DROP, t0);
 	if (r)
 		rt_fatal(rt, r, "dropping page 0x%llx failed: %s", (unsigned long long)page,
 			 strerror(-r));
@@ -157,8 +173,10 @@ static const void *op_read_page(void *ctx, uint64_t page)
 		/* The contents leave this node: no local write may land after the
 		 * copy. Write-protect first; a later local write faults and is
 		 * served by the protocol (see the fix-up in rt_handle_fault). */
+		uint64_t t0 = rt_now_ns();
 		int r = uffd_wp(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE, true, true);
 
+		timed(rt, DSM_OP_PROTECT, t0);
 		if (r)
 			rt_fatal(rt, r, "write-protecting page 0x%llx failed: %s",
 				 (unsigned long long)page, strerror(-r));
@@ -179,8 +197,10 @@ static void op_wake(void *ctx, uint64_t page, uint64_t token)
 	}
 	s = &rt->slots[token];
 	if (!(rt->woke_valid && rt->woke_page == page)) {
+		uint64_t t0 = rt_now_ns();
 		int r = uffd_wake(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE);
 
+		timed(rt, DSM_OP_WAKE, t0);
 		if (r)
 			rt_fatal(rt, r, "waking the faults on page 0x%llx failed: %s",
 				 (unsigned long long)page, strerror(-r));
@@ -298,7 +318,10 @@ static void on_msg(void *arg, uint32_t from, const void *msg, size_t len, const 
 	if (rt->error)
 		return;
 	rt->woke_valid = false;
+	uint64_t t0 = rt_now_ns();
+
 	r = dsm_proto_recv(rt->proto, from, msg, len, page);
+	timed(rt, DSM_OP_RECV, t0);
 	if (r == -EPROTO) {
 		/* counted by the protocol; log the first few, then every 1000th */
 		uint64_t n = ++rt->rejects_logged;
