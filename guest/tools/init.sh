@@ -1,0 +1,46 @@
+#!/bin/sh
+# guest/tools/init.sh — /init of the ssivm check initramfs (scripts/mkguest).
+# Prints what the guest sees of its machine as "SSIVM-CHECK ..." lines on the
+# console, then powers off. Kernel command line options:
+#   ssivm.memtouch=PERCENT  (default 92; 0 skips the memory touch)
+#   ssivm.shell=1           drop into a shell instead of powering off
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# without a /dev/console in the archive the kernel gave us no stdio
+[ -t 1 ] || exec </dev/console >/dev/console 2>&1
+echo "SSIVM-CHECK init uptime=$(/bin/busybox cut -d' ' -f1 /proc/uptime)"
+/bin/busybox --install -s /bin
+mount -t sysfs sysfs /sys
+
+memtouch=92
+shell=0
+for a in $(cat /proc/cmdline); do
+	case $a in
+	ssivm.memtouch=*) memtouch=${a#ssivm.memtouch=} ;;
+	ssivm.shell=*) shell=${a#ssivm.shell=} ;;
+	esac
+done
+
+echo "SSIVM-CHECK kernel release=$(uname -r)"
+echo "SSIVM-CHECK cpus online=$(cat /sys/devices/system/cpu/online) possible=$(cat /sys/devices/system/cpu/possible) count=$(grep -c ^processor /proc/cpuinfo)"
+echo "SSIVM-CHECK meminfo memtotal_kb=$(awk '/^MemTotal:/{print $2}' /proc/meminfo) memfree_kb=$(awk '/^MemFree:/{print $2}' /proc/meminfo)"
+nodes=
+for d in /sys/devices/system/node/node*; do
+	[ -d "$d" ] || continue
+	n=${d##*node}
+	nodes="$nodes $n"
+	echo "SSIVM-CHECK node id=$n cpulist=$(cat $d/cpulist) memtotal_kb=$(awk '/MemTotal:/{print $4}' $d/meminfo) distance=$(cat $d/distance | tr ' ' ',')"
+done
+echo "SSIVM-CHECK nodes list=$(echo $nodes | tr ' ' ',')"
+echo "SSIVM-CHECK acpi tables=$(ls /sys/firmware/acpi/tables 2>/dev/null | grep -v '^dynamic$' | tr '\n' ',' | sed 's/,$//')"
+if [ "$memtouch" != 0 ]; then
+	/bin/memtouch "$memtouch"
+fi
+echo "SSIVM-CHECK done uptime=$(cut -d' ' -f1 /proc/uptime)"
+if [ "$shell" = 1 ]; then
+	exec sh
+fi
+poweroff -f
+# not reached unless poweroff failed
+echo "SSIVM-CHECK poweroff failed"
+sleep 5
