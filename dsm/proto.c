@@ -397,6 +397,8 @@ static int recv_grant(struct dsm_proto *p, unsigned from, const struct dsm_msg *
 	enum dsm_page_state s = pg_state(p, m->page);
 	bool zero = m->flags & DSM_MF_ZERO;
 
+	if (m->home != from) /* grants come from the home itself */
+		return proto_reject(p, DSM_REJ_NODE, from, m);
 	if (!pd || pd->rid != m->rid)
 		return proto_reject(p, DSM_REJ_NO_REQUEST, from, m);
 	if (pd->granted || (zero && s != DSM_INVALID) || (!zero && s != DSM_SHARED) ||
