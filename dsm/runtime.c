@@ -140,7 +140,11 @@ static int poll_once(struct dsm_runtime *rt)
 	}
 	if (rt->error)
 		return did;
+	rt->in_progress = true;
 	r = transport_progress(rt->t);
+	rt->in_progress = false;
+	if (rt->outbox && !rt->error)
+		did += rt_flush_outbox(rt);
 	if (r < 0) {
 		rt_fatal(rt, r, "the transport failed: %s", strerror(-r));
 		return did;

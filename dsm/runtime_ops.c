@@ -36,7 +36,10 @@ static int op_send(void *ctx, unsigned to, const void *msg, size_t len, const vo
 		rt_fatal(rt, -ENOTCONN, "the protocol needs node %u, which is down", to);
 		return -ENOTCONN;
 	}
-	if (!rt->outbox) {
+	/* Inside transport_progress (a reply from on_msg) the message waits in
+	 * the outbox until progress returns: transport_send may have to drive
+	 * UCX to make room, which must not happen from inside a UCX callback. */
+	if (!rt->outbox && !rt->in_progress) {
 		uint64_t t0 = rt_now_ns();
 
 		r = transport_send(rt->t, to, msg, len, page);
@@ -50,7 +53,11 @@ static int op_send(void *ctx, unsigned to, const void *msg, size_t len, const vo
 		}
 	}
 	/* the transport is full (or older messages wait): keep it, in order */
-	o = malloc(sizeof(*o));
+	o = rt->out_free;
+	if (o)
+		rt->out_free = o->next;
+	else
+		o = malloc(sizeof(*o));
 	if (!o || len > sizeof(o->msg)) {
 		free(o);
 		rt_fatal(rt, -ENOMEM, "no memory to queue a message to node %u", to);
@@ -76,8 +83,10 @@ int rt_flush_outbox(struct dsm_runtime *rt)
 
 	while (rt->outbox && !rt->error) {
 		struct rt_out *o = rt->outbox;
+		uint64_t t0 = rt_now_ns();
 		int r = transport_send(rt->t, o->to, o->msg, o->len, o->has_page ? o->page : NULL);
 
+		timed(rt, DSM_OP_SEND, t0);
 		if (r == -EAGAIN)
 			break;
 		if (r) {
@@ -85,7 +94,8 @@ int rt_flush_outbox(struct dsm_runtime *rt)
 			break;
 		}
 		rt->outbox = o->next;
-		free(o);
+		o->next = rt->out_free;
+		rt->out_free = o;
 		sent++;
 	}
 	return sent;
@@ -442,6 +452,12 @@ void rt_free_queues(struct dsm_runtime *rt)
 		struct rt_out *o = rt->outbox;
 
 		rt->outbox = o->next;
+		free(o);
+	}
+	while (rt->out_free) {
+		struct rt_out *o = rt->out_free;
+
+		rt->out_free = o->next;
 		free(o);
 	}
 	free(rt->slots);

@@ -49,7 +49,7 @@ fi
 cleanup() {
 	for p in ${pids[@]+"${pids[@]}"}; do kill -9 "$p" 2>/dev/null; done
 	[ "$net" = ns ] && "$here/scripts/netns-cluster" down "$name" >/dev/null 2>&1
-	rm -rf "$logdir"
+	[ -n "${DSM_STRESS_KEEP:-}" ] && echo "logs kept in $logdir" || rm -rf "$logdir"
 }
 trap cleanup EXIT
 logdir=$(mktemp -d /tmp/dsm-stress.XXXXXX)
@@ -110,7 +110,8 @@ kill*)
 		rc=$?
 		dt=$(($(date +%s) - t0))
 		if [ $rc != 3 ]; then
-			echo "FAIL: node $i exited $rc after node $victim was killed (expected 3, DSM failure)"
+			echo "FAIL: node $i exited $rc after node $victim was killed (expected 3, DSM failure):"
+			grep -v '^ *[0-9]* *0x\|^ *[0-9]*  */' "$logdir/node$i.log" | tail -n 12
 			fail=1
 		elif ! grep -q "node $victim" "$logdir/node$i.log"; then
 			echo "FAIL: node $i stopped but did not name node $victim"
@@ -129,7 +130,8 @@ kill*)
 		rc=$?
 		[ $rc = 77 ] && skip "$(tail -n1 "$logdir/node$i.log")"
 		if [ $rc != 0 ]; then
-			echo "FAIL: node $i exited $rc"
+			echo "FAIL: node $i exited $rc:"
+			tail -n 12 "$logdir/node$i.log"
 			fail=1
 		fi
 	done
