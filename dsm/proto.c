@@ -118,6 +118,24 @@ static const void *page_contents(struct dsm_proto *p, uint64_t page)
 	return p->ops->read_page(p->ctx, page);
 }
 
+/* The queue of messages to self is drained after every event; a tick that
+ * releases many pins at once may need more room. */
+static int loop_grow(struct dsm_proto *p)
+{
+	unsigned cap = p->loop_cap * 2;
+	struct dsm_msg *q = malloc(cap * sizeof(*q));
+
+	if (!q)
+		return -ENOMEM;
+	for (unsigned i = 0; i < p->loop_len; i++)
+		q[i] = p->loop[(p->loop_head + i) % p->loop_cap];
+	free(p->loop);
+	p->loop = q;
+	p->loop_head = 0;
+	p->loop_cap = cap;
+	return 0;
+}
+
 void proto_emit(struct dsm_proto *p, unsigned to, struct dsm_msg *m, bool with_page)
 {
 	uint8_t buf[DSM_MSG_SIZE];
@@ -126,8 +144,8 @@ void proto_emit(struct dsm_proto *p, unsigned to, struct dsm_msg *m, bool with_p
 
 	if (to == p->self) {
 		/* messages to self never carry a page (owner != requester) */
-		if (p->loop_len == p->loop_cap) {
-			proto_note_err(p, "loopback queue", m->page, -ENOSPC);
+		if (p->loop_len == p->loop_cap && loop_grow(p)) {
+			proto_note_err(p, "loopback queue", m->page, -ENOMEM);
 			return;
 		}
 		p->loop[(p->loop_head + p->loop_len++) % p->loop_cap] = *m;
