@@ -13,3 +13,6 @@ $(BUILD)/bin/irq_bench: $(IRQ_BENCH_OBJS) $(BUILD)/ssivm
 		$(UCX_LIBS) $(CONFIG_LIBS) $(LDLIBS)
 BENCH_LIST += bench/irq_bench.sh
 endif
+# candidate (d) of docs/irq.md: what a never-run proxy vCPU lets us capture
+$(eval $(call program,irq_proxy_probe,bench/irq_proxy_probe.c,,))
+BENCH_LIST += bench/irq_proxy_probe.sh
