@@ -64,7 +64,7 @@ static int build_fadt(void *t, size_t room, uint64_t facs_gpa, uint64_t dsdt_gpa
 	f->reset_reg = gas_io(ACPI_RESET_PORT, 1, 1);
 	f->reset_value = ACPI_RESET_VALUE;
 	f->minor_version = 3; /* ACPI 6.3 */
-	f->x_firmware_ctrl = facs_gpa;
+	/* X_FIRMWARE_CTRL stays 0: with both set, Linux installs the FACS twice */
 	f->x_dsdt = dsdt_gpa;
 	f->x_pm1a_evt_blk = gas_io(ACPI_PM1A_EVT_PORT, ACPI_PM1A_EVT_LEN, 2);
 	f->x_pm1a_cnt_blk = gas_io(ACPI_PM1A_CNT_PORT, ACPI_PM1A_CNT_LEN, 2);
