@@ -45,7 +45,7 @@ static void buf_put(struct transport *t, struct tp_sendbuf *b)
 	t->free_bufs = b;
 }
 
-static void side_read(struct transport *t, struct tp_peer *pe);
+static void side_read(struct transport *t, struct tp_peer *pe, int may_progress);
 
 /* ---- peers going down ---- */
 
@@ -64,6 +64,11 @@ void tp_mark_down(struct tp_peer *pe, const char *fmt, ...)
 	t->st.peers_down++;
 	t->pending_down++;
 	if (pe->fd >= 0) {
+		uint8_t cut = RDV_CUT;
+
+		/* tell it why the connection ends (it may still be alive) */
+		if (send(pe->fd, &cut, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			pr_debug("transport: node %u: could not send the cut byte", pe->id);
 		epoll_ctl(t->epfd, EPOLL_CTL_DEL, pe->fd, NULL);
 		close(pe->fd);
 		pe->fd = -1;
@@ -107,8 +112,10 @@ void tp_ep_error(void *arg, ucp_ep_h ep, ucs_status_t status)
 
 	/* A peer that said goodbye first is reported as such, not as an error. */
 	if (pe->fd >= 0)
-		side_read(pe->t, pe);
-	if (status == UCS_ERR_CONNECTION_RESET)
+		side_read(pe->t, pe, 0); /* inside UCX progress: must not progress */
+	if (pe->bye_ms)
+		tp_mark_down(pe, "node %u: closed its transport", pe->id);
+	else if (status == UCS_ERR_CONNECTION_RESET)
 		tp_mark_down(pe, "node %u: connection reset", pe->id);
 	else if (status == UCS_ERR_ENDPOINT_TIMEOUT)
 		tp_mark_down(pe, "node %u: connection timed out", pe->id);
@@ -264,6 +271,19 @@ static int send_heartbeat(struct transport *t, struct tp_peer *pe)
 	return post(t, pe, b, n);
 }
 
+int tp_send_bye(struct transport *t, struct tp_peer *pe)
+{
+	struct tp_sendbuf *b = buf_get(t);
+	size_t n;
+
+	if (!b)
+		return -ENOMEM;
+	n = wire_encode(b->data, sizeof(b->data), WIRE_T_BYE, t->p.self, pe->id, pe->tx_seq + 1,
+			NULL, 0, NULL);
+	pe->tx_seq++;
+	return post(t, pe, b, n);
+}
+
 /* ---- receive ---- */
 
 static void log_reject(struct transport *t, uint32_t from, unsigned reason, size_t n)
@@ -341,6 +361,10 @@ ucs_status_t tp_am_recv(void *arg, const void *header, size_t header_length, voi
 	pe->last_rx_ms = rdv_now_ms();
 	if (e.m.type == WIRE_T_HEARTBEAT)
 		return UCS_OK;
+	if (e.m.type == WIRE_T_BYE) {
+		tp_mark_down(pe, "node %u: closed its transport", pe->id);
+		return UCS_OK;
+	}
 	e.from = pe->id;
 	if ((param->recv_attr & UCP_AM_RECV_ATTR_FLAG_DATA) && !((uintptr_t)data & 7)) {
 		e.ucx_data = data;
@@ -400,33 +424,60 @@ void tp_drop_queue(struct transport *t)
 
 /* ---- liveness ---- */
 
-static void side_read(struct transport *t, struct tp_peer *pe)
+/* Stop watching a peer's side socket. */
+static void side_close(struct transport *t, struct tp_peer *pe)
+{
+	if (pe->fd >= 0) {
+		epoll_ctl(t->epfd, EPOLL_CTL_DEL, pe->fd, NULL);
+		close(pe->fd);
+		pe->fd = -1;
+	}
+}
+
+/*
+ * Something on a peer's side socket. A goodbye byte ('B') means the peer
+ * closes its transport: its UCX goodbye, sent after all its data, is on the
+ * way; give it TP_BYE_GRACE_MS to arrive before declaring the peer down, so
+ * that nothing the peer sent before closing is lost. EOF or an error without
+ * a goodbye means the process died: down at once.
+ */
+static void side_read(struct transport *t, struct tp_peer *pe, int may_progress)
 {
 	uint8_t buf[64];
 	ssize_t r = recv(pe->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (r < 0) {
-		if (errno == ECONNRESET)
-			tp_mark_down(pe, "node %u: connection reset", pe->id);
-		else
-			tp_mark_down(pe, "node %u: connection lost (%s)", pe->id, strerror(errno));
-		return;
-	}
-	if (r == 0) {
-		tp_mark_down(pe, "node %u: connection closed without goodbye (process gone?)",
-			     pe->id);
-		return;
-	}
 	for (ssize_t i = 0; i < r; i++) {
 		if (buf[i] == RDV_BYE) {
-			tp_mark_down(pe, "node %u: closed its transport", pe->id);
+			if (!pe->bye_ms)
+				pe->bye_ms = rdv_now_ms();
+			continue;
+		}
+		if (buf[i] == RDV_CUT) {
+			side_close(t, pe);
+			tp_mark_down(pe, "node %u: declared node %u down and disconnected", pe->id,
+				     t->p.self);
 			return;
 		}
 		wire_count_reject(&t->st, TRANSPORT_REJ_UNEXPECTED);
 		log_reject(t, pe->id, TRANSPORT_REJ_UNEXPECTED, 1);
 	}
+	if (r > 0)
+		return;
+	side_close(t, pe);
+	if (pe->bye_ms)
+		return; /* the grace period runs in tick() */
+	/* Deliver what the dead peer managed to send, then report it. */
+	for (int i = 0; may_progress && i < 1000 && ucp_worker_progress(t->worker); i++)
+		;
+	if (r == 0)
+		tp_mark_down(pe, "node %u: connection closed without goodbye (process gone?)",
+			     pe->id);
+	else if (errno == ECONNRESET)
+		tp_mark_down(pe, "node %u: connection reset", pe->id);
+	else
+		tp_mark_down(pe, "node %u: connection lost (%s)", pe->id, strerror(errno));
 }
 
 /* Look at the side sockets and the timer without blocking. Returns events seen. */
@@ -444,7 +495,7 @@ static int housekeeping(struct transport *t)
 				/* nothing to read: fine */
 			}
 		} else if (id < t->p.nr_nodes && t->peers[id].fd >= 0) {
-			side_read(t, &t->peers[id]);
+			side_read(t, &t->peers[id], 1);
 			seen++;
 		}
 	}
@@ -473,6 +524,10 @@ static void tick(struct transport *t, uint64_t now)
 			continue;
 		if (stalled)
 			pe->last_rx_ms = now;
+		if (pe->bye_ms && now - pe->bye_ms >= TP_BYE_GRACE_MS) {
+			tp_mark_down(pe, "node %u: closed its transport", i);
+			continue;
+		}
 		silent = now - pe->last_rx_ms;
 		if (silent > to) {
 			tp_mark_down(pe, "node %u: no heartbeat for %" PRIu64 " ms", i, silent);

@@ -16,6 +16,7 @@
 #define TP_MAX_IN_FLIGHT 1024 /* sends awaiting completion before transport_send waits */
 #define TP_SEND_WAIT_MS 1000  /* longest wait for send completions (then -EAGAIN) */
 #define TP_CLOSE_WAIT_MS 1000 /* longest flush at transport_close */
+#define TP_BYE_GRACE_MS 500   /* wait for the UCX goodbye after the side socket's */
 
 enum tp_peer_state { TP_PEER_UP, TP_PEER_GOING_DOWN, TP_PEER_DOWN };
 
@@ -29,6 +30,7 @@ struct tp_peer {
 	unsigned in_flight; /* sends to this peer awaiting completion */
 	struct wire_rx rx;
 	uint64_t last_rx_ms, last_tx_ms, last_miss_ms;
+	uint64_t bye_ms; /* when its side socket said goodbye, 0: not yet */
 	char why[160];
 };
 
@@ -78,6 +80,8 @@ void tp_ep_error(void *arg, ucp_ep_h ep, ucs_status_t status);
 ucs_status_t tp_am_recv(void *arg, const void *header, size_t header_length, void *data,
 			size_t length, const ucp_am_recv_param_t *param);
 int tp_register_fds(struct transport *t);
+/* Queue the UCX-level goodbye to a live peer (ordered after all data sent to it). */
+int tp_send_bye(struct transport *t, struct tp_peer *pe);
 void tp_drop_queue(struct transport *t);
 /* Progress UCX and liveness without calling any user callback (used while opening). */
 void tp_progress_quiet(struct transport *t);

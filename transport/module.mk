@@ -11,3 +11,7 @@ $(eval $(call program,tp-node,tests/multiproc/tp_node.c tests/multiproc/tp_evil.
 # Unit tests (cmocka).
 $(eval $(call unit_test,test_transport_wire,tests/unit/test_transport_wire.c,$(TRANSPORT_WIRE_OBJS)))
 $(eval $(call unit_test,test_transport_api,tests/unit/test_transport_api.c,$(TRANSPORT_OBJS) $(COMMON_OBJS),$(UCX_LIBS)))
+
+# Multi-process tests (tests/multiproc/transport-run.sh FABRIC N SCENARIO, one wrapper each).
+TRANSPORT_MP_TESTS := tcp-2 tcp-3 tcp-4 shm-2 shm-3 shm-4 evil-tcp evil-shm kill-tcp kill-shm hang-tcp hang-shm
+TEST_LIST += $(foreach t,$(TRANSPORT_MP_TESTS),multiproc:transport-$(t):tests/multiproc/transport-$(t).sh)

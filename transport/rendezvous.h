@@ -26,7 +26,8 @@
 #define RDV_VERSION 1u
 #define RDV_MAX_ADDR 65536u
 #define RDV_READY 'R'
-#define RDV_BYE 'B'
+#define RDV_BYE 'B' /* the sender closes its transport */
+#define RDV_CUT 'X' /* the sender declared us down and disconnects */
 
 struct rdv_peer {
 	int fd;          /* side socket, -1 until connected */

@@ -402,17 +402,14 @@ void tp_close(struct transport *t, int say_bye)
 
 	if (!t)
 		return;
+	/* Goodbye over UCX first: it is ordered after everything we sent. */
+	for (uint32_t i = 0; say_bye && t->peers && i < t->p.nr_nodes; i++)
+		if (t->peers[i].state == TP_PEER_UP && t->peers[i].ep)
+			tp_send_bye(t, &t->peers[i]);
 	for (uint32_t i = 0; t->peers && i < t->p.nr_nodes; i++) {
 		struct tp_peer *pe = &t->peers[i];
-		uint8_t bye = RDV_BYE;
 
-		if (pe->fd >= 0) {
-			if (say_bye && send(pe->fd, &bye, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-				pr_debug("transport: node %u: goodbye not sent", i);
-			close(pe->fd);
-			pe->fd = -1;
-		}
-		if (pe->ep) {
+		if (pe->ep && (pe->state == TP_PEER_UP || t->peer_err_mode)) {
 			ucp_request_param_t prm = {
 			    .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS,
 			    .flags = pe->state == TP_PEER_UP ? 0 : UCP_EP_CLOSE_FLAG_FORCE};
@@ -429,6 +426,18 @@ void tp_close(struct transport *t, int say_bye)
 		       rdv_now_ms() < deadline)
 			ucp_worker_progress(t->worker);
 		ucp_request_free(reqs[i]);
+	}
+	/* Then on the side socket, which also wakes a peer sleeping in epoll. */
+	for (uint32_t i = 0; t->peers && i < t->p.nr_nodes; i++) {
+		struct tp_peer *pe = &t->peers[i];
+		uint8_t bye = RDV_BYE;
+
+		if (pe->fd < 0)
+			continue;
+		if (say_bye && send(pe->fd, &bye, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			pr_debug("transport: node %u: goodbye not sent", i);
+		close(pe->fd);
+		pe->fd = -1;
 	}
 	tp_drop_queue(t);
 	if (t->worker) {

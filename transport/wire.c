@@ -83,6 +83,7 @@ size_t wire_encode(void *buf, size_t cap, enum wire_type type, uint32_t src, uin
 			return 0;
 		break;
 	case WIRE_T_HEARTBEAT:
+	case WIRE_T_BYE:
 		if (len != 0 || page)
 			return 0;
 		break;
@@ -131,7 +132,7 @@ int wire_decode(const void *buf, size_t n, const struct wire_expect *e, struct w
 	if (b[offsetof(struct wire_hdr, version)] != WIRE_VERSION)
 		return reject(reason, TRANSPORT_REJ_VERSION);
 	type = b[offsetof(struct wire_hdr, type)];
-	if (type != WIRE_T_MSG && type != WIRE_T_HEARTBEAT)
+	if (type != WIRE_T_MSG && type != WIRE_T_HEARTBEAT && type != WIRE_T_BYE)
 		return reject(reason, TRANSPORT_REJ_TYPE);
 	flags = get16(b + offsetof(struct wire_hdr, flags));
 	if ((flags & ~WIRE_F_ALL) || get32(b + offsetof(struct wire_hdr, reserved)))
@@ -141,7 +142,7 @@ int wire_decode(const void *buf, size_t n, const struct wire_expect *e, struct w
 		return reject(reason, TRANSPORT_REJ_OVERSIZE);
 	if (type == WIRE_T_MSG && len == 0)
 		return reject(reason, TRANSPORT_REJ_OVERSIZE);
-	if (type == WIRE_T_HEARTBEAT && (len || (flags & WIRE_F_PAGE)))
+	if (type != WIRE_T_MSG && (len || (flags & WIRE_F_PAGE)))
 		return reject(reason, TRANSPORT_REJ_LENGTH);
 	page_bytes = (flags & WIRE_F_PAGE) ? TRANSPORT_PAGE_SIZE : 0;
 	want = WIRE_HDR_SIZE + page_bytes + len;
@@ -198,6 +199,8 @@ int wire_rx_accept(struct wire_rx *rx, uint32_t self, uint32_t nr_nodes, struct 
 		st->heartbeats_recv++;
 		return 0;
 	}
+	if (out->type == WIRE_T_BYE)
+		return 0;
 	st->msgs_recv++;
 	st->bytes_recv += out->len + (out->page ? TRANSPORT_PAGE_SIZE : 0);
 	if (out->page)

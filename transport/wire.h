@@ -19,7 +19,7 @@
  *   32(+4096) len control message
  *
  * A WIRE_T_MSG carries 1..TRANSPORT_MAX_MSG bytes and maybe a page; a
- * WIRE_T_HEARTBEAT carries nothing (len 0, no page). The total size is always
+ * WIRE_T_HEARTBEAT or WIRE_T_BYE carries nothing (len 0, no page). The total size is always
  * exactly WIRE_HDR_SIZE + (page ? TRANSPORT_PAGE_SIZE : 0) + len.
  *
  * Thread-safety: the functions here have no state of their own; a struct
@@ -41,6 +41,7 @@
 enum wire_type {
 	WIRE_T_MSG = 1,
 	WIRE_T_HEARTBEAT = 2,
+	WIRE_T_BYE = 3, /* the sender closes its transport; nothing follows */
 };
 
 struct wire_hdr {

@@ -19,7 +19,7 @@
 #define TP_EVIL_GARBAGE 64
 
 /* The application header of tp-node messages (shared with the evil peer). */
-enum { PP_PING = 1, PP_PONG, PP_DONE, PP_NOP };
+enum { PP_PING = 1, PP_PONG, PP_DONE, PP_NOP, PP_STOP };
 
 struct pp_hdr {
 	uint32_t kind, from;

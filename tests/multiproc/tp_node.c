@@ -39,9 +39,10 @@ struct node {
 	unsigned count, window;
 	int evil_peer;
 	uint64_t *sent, *pongs, *pings_in; /* per peer */
-	uint8_t *done_from;
+	uint8_t *done_from, *stop_from;
 	unsigned dones;
 	int failed, down, down_before_done;
+	unsigned peer_timeout_ms;
 	char down_why[256];
 };
 
@@ -155,6 +156,9 @@ static void on_msg(void *arg, uint32_t from, const void *msg, size_t len, const 
 		break;
 	case PP_NOP:
 		break;
+	case PP_STOP:
+		nd->stop_from[from] = 1;
+		break;
 	default:
 		fail(nd, "unknown kind", from, h.id);
 	}
@@ -214,6 +218,27 @@ static int check_rejects(struct node *nd)
 	if (s.rejected_total != total)
 		ok = 0;
 	return ok;
+}
+
+/* After a peer went down: stop sending, but stay until every peer is down
+ * (they stop too, or time out), so that each failure is reported here as
+ * well. Bounded by twice the peer timeout. */
+static void linger(struct node *nd)
+{
+	uint64_t end = rdv_now_ms() + 2ull * nd->peer_timeout_ms;
+	uint32_t alive;
+
+	for (uint32_t p = 0; p < nd->n; p++)
+		if (p != nd->self && transport_peer_alive(nd->t, p))
+			send_pp(nd, p, PP_STOP, 0, 0, NULL);
+	do {
+		alive = 0;
+		for (uint32_t p = 0; p < nd->n; p++)
+			if (p != nd->self && transport_peer_alive(nd->t, p) && !nd->stop_from[p])
+				alive++;
+		if (transport_progress(nd->t) == 0)
+			usleep(1000);
+	} while (alive && rdv_now_ms() < end);
 }
 
 static int run_pingpong(struct node *nd, int blocking, unsigned max_s)
@@ -276,6 +301,7 @@ static int run_pingpong(struct node *nd, int blocking, unsigned max_s)
 		close(epfd);
 	if (nd->down_before_done) {
 		fprintf(stderr, "tp-node %u: stopping: %s\n", nd->self, nd->down_why);
+		linger(nd);
 		return 3;
 	}
 	if (nd->failed)
@@ -396,12 +422,16 @@ int main(int argc, char **argv)
 	nd.pongs = calloc(n, sizeof(uint64_t));
 	nd.pings_in = calloc(n, sizeof(uint64_t));
 	nd.done_from = calloc(n, 1);
+	nd.stop_from = calloc(n, 1);
+	nd.peer_timeout_ms = p.peer_timeout_ms ? p.peer_timeout_ms : 1500;
 	rc = transport_open(&p, &nd.t);
 	if (rc) {
 		fprintf(stderr, "tp-node %u: transport_open: %s\n", nd.self, strerror(-rc));
 		return 2;
 	}
 	rs.t = nd.t;
+	printf("tp-node %u: connected to %u nodes\n", nd.self, nd.n - 1);
+	fflush(stdout);
 	if (!strcmp(mode, "rtt")) {
 		struct transport_rtt_result r;
 

@@ -133,6 +133,10 @@ static void sp_hb_as_msg_len(uint8_t *b, size_t *n)
 {
 	b[offsetof(struct wire_hdr, type)] = WIRE_T_HEARTBEAT;
 }
+static void sp_bye_as_msg_len(uint8_t *b, size_t *n)
+{
+	b[offsetof(struct wire_hdr, type)] = WIRE_T_BYE;
+}
 static void sp_src_self(uint8_t *b, size_t *n)
 {
 	set32(b, offsetof(struct wire_hdr, src), SELF);
@@ -168,6 +172,8 @@ static const struct wire_case cases[] = {
     {"msg + page", WIRE_T_MSG, 40, 1, sp_none, 1, 0},
     {"msg max + page", WIRE_T_MSG, TRANSPORT_MAX_MSG, 1, sp_none, 1, 0},
     {"heartbeat", WIRE_T_HEARTBEAT, 0, 0, sp_none, 1, 0},
+    {"bye", WIRE_T_BYE, 0, 0, sp_none, 1, 0},
+    {"bye with len", WIRE_T_MSG, 8, 0, sp_bye_as_msg_len, 0, TRANSPORT_REJ_LENGTH},
     {"seq gap accepted", WIRE_T_MSG, 8, 0, sp_seq_gap, 1, 0},
     {"empty", WIRE_T_MSG, 8, 0, sp_empty, 0, TRANSPORT_REJ_TRUNCATED},
     {"31 bytes", WIRE_T_MSG, 8, 0, sp_31, 0, TRANSPORT_REJ_TRUNCATED},
