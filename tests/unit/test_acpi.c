@@ -2,8 +2,7 @@
 /*
  * tests/unit/test_acpi.c — the ACPI tables built from configurations: field
  * values, checksums, lengths, pointers between tables, the memory layout
- * around the 3 GiB hole, x2APIC entries, limits, and that changing the
- * configuration changes exactly the tables it should.
+ * around the 3 GiB hole, HMAT encoding. test_acpi_changes.c has the rest.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -13,64 +12,7 @@
 
 #include <cmocka.h>
 
-#include "platform/acpi/acpi.h"
-#include "platform/acpi/tables.h"
-#include "tests/unit/config_test_util.h"
-
-#define GiB (1ULL << 30)
-
-struct built {
-	struct ssivm_config cfg;
-	struct memmap map;
-	struct acpi_layout layout;
-	uint8_t buf[ACPI_BIOS_SIZE];
-};
-
-static struct built *build(const char *flags)
-{
-	struct built *b = calloc(1, sizeof(*b));
-	struct captured c;
-
-	assert_non_null(b);
-	parse_and_validate(&b->cfg, NULL, flags, 0, &c);
-	if (c.stage != 2)
-		fail_msg("config '%s' refused: %s", flags, c.err);
-	assert_int_equal(memmap_build(&b->cfg, &b->map), 0);
-	assert_int_equal(
-	    acpi_build_layout(&b->cfg, &b->map, b->buf, sizeof(b->buf), ACPI_BIOS_GPA, &b->layout),
-	    0);
-	return b;
-}
-
-static void release(struct built *b)
-{
-	config_free(&b->cfg);
-	free(b);
-}
-
-static const struct acpi_blob *blob(const struct built *b, const char *sig)
-{
-	for (uint32_t i = 0; i < b->layout.nr_tables; i++)
-		if (!strcmp(b->layout.tables[i].sig, sig))
-			return &b->layout.tables[i];
-	fail_msg("no table %s", sig);
-	return NULL;
-}
-
-static void *table(struct built *b, const char *sig)
-{
-	return b->buf + blob(b, sig)->offset;
-}
-
-static uint8_t sum(const void *p, size_t len)
-{
-	const uint8_t *c = p;
-	uint8_t s = 0;
-
-	while (len--)
-		s = (uint8_t)(s + *c++);
-	return s;
-}
+#include "tests/unit/acpi_test_util.h"
 
 static const char *const two_nodes =
     "--vcpus 4 --numa id=0,cpus=0-1,memory=1G,distances=1@21 --numa id=1,cpus=2-3,memory=1G "
@@ -179,14 +121,6 @@ static void test_fadt(void **state)
 	release(b);
 }
 
-static const uint8_t *find(const uint8_t *hay, size_t len, const void *needle, size_t n)
-{
-	for (size_t i = 0; i + n <= len; i++)
-		if (!memcmp(hay + i, needle, n))
-			return hay + i;
-	return NULL;
-}
-
 static void test_dsdt(void **state)
 {
 	struct built *b = build(two_nodes);
@@ -211,76 +145,6 @@ static void test_dsdt(void **state)
 	release(b);
 }
 
-struct madt_count {
-	int lapic, x2apic, ioapic, iso, nmi, x2nmi;
-};
-
-static struct madt_count walk_madt(struct built *b)
-{
-	struct acpi_madt *m = table(b, "APIC");
-	uint8_t *p = (uint8_t *)(m + 1), *end = (uint8_t *)m + m->h.length;
-	struct madt_count n = {0};
-
-	while (p < end) {
-		assert_true(p[1] >= 2 && p + p[1] <= end);
-		switch (p[0]) {
-		case ACPI_MADT_LAPIC: {
-			struct acpi_madt_lapic *l = (void *)p;
-
-			assert_int_equal(l->apic_id, n.lapic);
-			assert_int_equal(l->processor_uid, n.lapic);
-			assert_int_equal(l->flags, 1);
-			n.lapic++;
-			break;
-		}
-		case ACPI_MADT_X2APIC: {
-			struct acpi_madt_x2apic *x = (void *)p;
-
-			assert_int_equal(x->x2apic_id, 255 + n.x2apic);
-			assert_int_equal(x->processor_uid, x->x2apic_id);
-			n.x2apic++;
-			break;
-		}
-		case ACPI_MADT_IOAPIC: {
-			struct acpi_madt_ioapic *io = (void *)p;
-
-			assert_int_equal(io->address, 0xFEC00000);
-			assert_int_equal(io->gsi_base, 0);
-			assert_int_equal(io->ioapic_id, ACPI_IOAPIC_ID);
-			n.ioapic++;
-			break;
-		}
-		case ACPI_MADT_ISO: {
-			struct acpi_madt_iso *iso = (void *)p;
-
-			if (iso->source == 0) {
-				assert_int_equal(iso->gsi, 2);
-				assert_int_equal(iso->flags, 0);
-			} else {
-				assert_int_equal(iso->source, 9);
-				assert_int_equal(iso->gsi, 9);
-				assert_int_equal(iso->flags, 0xD); /* level, active high */
-			}
-			n.iso++;
-			break;
-		}
-		case ACPI_MADT_LAPIC_NMI:
-			assert_int_equal(((struct acpi_madt_lapic_nmi *)p)->lint, 1);
-			assert_int_equal(((struct acpi_madt_lapic_nmi *)p)->processor_uid, 0xFF);
-			n.nmi++;
-			break;
-		case ACPI_MADT_X2APIC_NMI:
-			n.x2nmi++;
-			break;
-		default:
-			fail_msg("unexpected MADT entry type %u", p[0]);
-		}
-		p += p[1];
-	}
-	assert_ptr_equal(p, end);
-	return n;
-}
-
 static void test_madt(void **state)
 {
 	struct built *b = build(two_nodes);
@@ -296,52 +160,6 @@ static void test_madt(void **state)
 	assert_int_equal(n.nmi, 1);
 	assert_int_equal(m->h.length, 44 + 4 * 8 + 12 + 2 * 10 + 6);
 	release(b);
-}
-
-/* Check SRAT against the config and the map; returns the memory entries seen. */
-static int check_srat(struct built *b)
-{
-	struct acpi_srat *s = table(b, "SRAT");
-	uint8_t *p = (uint8_t *)(s + 1), *end = (uint8_t *)s + s->h.length;
-	uint32_t cpu = 0;
-	int mem = 0;
-
-	assert_int_equal(s->h.revision, 3);
-	assert_int_equal(s->table_revision, 1);
-	while (p < end) {
-		if (p[0] == ACPI_SRAT_LAPIC) {
-			struct acpi_srat_lapic *a = (void *)p;
-
-			assert_int_equal(a->length, 16);
-			assert_int_equal(a->apic_id, cpu);
-			assert_int_equal(a->proximity_lo, config_node_of_cpu(&b->cfg, cpu));
-			assert_int_equal(a->flags, ACPI_SRAT_ENABLED);
-			cpu++;
-		} else if (p[0] == ACPI_SRAT_X2APIC) {
-			struct acpi_srat_x2apic *a = (void *)p;
-
-			assert_int_equal(a->length, 24);
-			assert_int_equal(a->x2apic_id, cpu);
-			assert_int_equal(a->proximity_domain, config_node_of_cpu(&b->cfg, cpu));
-			cpu++;
-		} else {
-			struct acpi_srat_memory *m = (void *)p;
-			const struct mem_range *r = &b->map.ranges[mem];
-
-			assert_int_equal(p[0], ACPI_SRAT_MEMORY);
-			assert_int_equal(m->length, 40);
-			assert_int_equal(m->proximity_domain, r->node);
-			assert_int_equal(m->base_lo | (uint64_t)m->base_hi << 32, r->gpa);
-			assert_int_equal(m->length_lo | (uint64_t)m->length_hi << 32, r->size);
-			assert_int_equal(m->flags, ACPI_SRAT_ENABLED);
-			mem++;
-		}
-		p += p[1];
-	}
-	assert_ptr_equal(p, end);
-	assert_int_equal(cpu, b->cfg.nr_vcpus);
-	assert_int_equal(mem, b->map.nr_ranges);
-	return mem;
 }
 
 static void test_srat_slit(void **state)
@@ -389,34 +207,6 @@ static void test_memmap_hole(void **state)
 	assert_int_equal(b->map.ranges[1].gpa, 4 * GiB);
 	assert_int_equal(check_srat(b), 2);
 	release(b);
-}
-
-/* Entry [initiator i][target t] of the HMAT SLLBI of @type, in ns or MB/s; -1: none. */
-static int64_t hmat_lookup(struct built *b, int type, uint32_t ini, uint32_t tgt)
-{
-	struct acpi_hmat *h = table(b, "HMAT");
-	uint8_t *p = (uint8_t *)(h + 1), *end = (uint8_t *)h + h->h.length;
-
-	while (p < end) {
-		struct acpi_hmat_sllbi *s = (void *)p;
-		uint32_t *ipd = (uint32_t *)(s + 1), *tpd = ipd + s->nr_initiators;
-		uint16_t *e = (uint16_t *)(tpd + s->nr_targets);
-
-		if (s->type == ACPI_HMAT_SLLBI && s->data_type == type) {
-			for (uint32_t i = 0; i < s->nr_initiators; i++)
-				for (uint32_t t = 0; t < s->nr_targets; t++)
-					if (ipd[i] == ini && tpd[t] == tgt) {
-						uint64_t v =
-						    e[i * s->nr_targets + t] * s->entry_base_unit;
-
-						return type <= 2 ? (int64_t)(v / 1000) : (int64_t)v;
-					}
-		}
-		assert_true(s->length >= 8);
-		p += s->length;
-	}
-	assert_ptr_equal(p, end);
-	return -1;
 }
 
 static void test_hmat(void **state)
@@ -472,121 +262,6 @@ static void test_hmat(void **state)
 	release(b);
 }
 
-static void test_x2apic(void **state)
-{
-	struct built *b = build("--vcpus 256 --numa id=0,cpus=0-127,memory=1G "
-				"--numa id=1,cpus=128-255,memory=1G");
-	struct madt_count n = walk_madt(b);
-
-	assert_int_equal(n.lapic, 255);
-	assert_int_equal(n.x2apic, 1);
-	assert_int_equal(n.x2nmi, 1);
-	assert_int_equal(n.nmi, 1);
-	check_srat(b);
-	release(b);
-}
-
-static const struct acpi_header *hdr(struct built *b, const char *sig)
-{
-	return table(b, sig);
-}
-
-static void test_config_changes_tables(void **state)
-{
-	const char *base = "--vcpus 4 --numa id=0,cpus=0-1,memory=1G,distances=1@20 "
-			   "--numa id=1,cpus=2-3,memory=1G --hmat initiator=0,target=1,latency=200";
-	struct built *a = build(base), *b;
-	char flags[512];
-
-	/* more vCPUs: 4 more MADT and SRAT entries, the rest unchanged */
-	b = build("--vcpus 8 --numa id=0,cpus=0-3,memory=1G,distances=1@20 "
-		  "--numa id=1,cpus=4-7,memory=1G --hmat initiator=0,target=1,latency=200");
-	assert_int_equal(hdr(b, "APIC")->length, hdr(a, "APIC")->length + 4 * 8);
-	assert_int_equal(hdr(b, "SRAT")->length, hdr(a, "SRAT")->length + 4 * 16);
-	assert_memory_equal(table(a, "SLIT"), table(b, "SLIT"), hdr(a, "SLIT")->length);
-	assert_memory_equal(table(a, "DSDT"), table(b, "DSDT"), hdr(a, "DSDT")->length);
-	assert_memory_equal(table(a, "FACP"), table(b, "FACP"), hdr(a, "FACP")->length);
-	release(b);
-
-	/* another distance: SLIT changes, in both directions */
-	b = build("--vcpus 4 --numa id=0,cpus=0-1,memory=1G,distances=1@35 "
-		  "--numa id=1,cpus=2-3,memory=1G --hmat initiator=0,target=1,latency=200");
-	assert_int_equal(((struct acpi_slit *)table(b, "SLIT"))->entry[1], 35);
-	assert_int_equal(((struct acpi_slit *)table(b, "SLIT"))->entry[2], 35);
-	assert_memory_not_equal(table(a, "SLIT"), table(b, "SLIT"), hdr(a, "SLIT")->length);
-	assert_memory_equal(table(a, "SRAT"), table(b, "SRAT"), hdr(a, "SRAT")->length);
-	release(b);
-
-	/* more memory on node 1: its SRAT range grows */
-	snprintf(flags, sizeof(flags), "%s", base);
-	memcpy(strstr(flags, "cpus=2-3,memory=1G") + 16, "3G", 2);
-	b = build(flags);
-	assert_int_equal(b->map.ranges[1].size, 2 * GiB);
-	assert_int_equal(b->map.ranges[2].size, GiB);
-	assert_int_equal(check_srat(b), 3);
-	assert_int_equal(hdr(b, "SRAT")->length, hdr(a, "SRAT")->length + 40);
-	release(b);
-
-	/* another latency: only that HMAT entry moves */
-	b = build("--vcpus 4 --numa id=0,cpus=0-1,memory=1G,distances=1@20 "
-		  "--numa id=1,cpus=2-3,memory=1G --hmat initiator=0,target=1,latency=900");
-	assert_int_equal(hmat_lookup(a, ACPI_HMAT_ACCESS_LATENCY, 0, 1), 200);
-	assert_int_equal(hmat_lookup(b, ACPI_HMAT_ACCESS_LATENCY, 0, 1), 900);
-	assert_int_equal(hdr(b, "HMAT")->length, hdr(a, "HMAT")->length);
-	release(b);
-
-	/* vCPU moved to another node: its SRAT proximity domain follows */
-	b = build("--vcpus 4 --numa id=0,cpus=0:2,memory=1G,distances=1@20 "
-		  "--numa id=1,cpus=1:3,memory=1G --hmat initiator=0,target=1,latency=200");
-	check_srat(b);
-	assert_memory_not_equal(table(a, "SRAT"), table(b, "SRAT"), hdr(a, "SRAT")->length);
-	release(b);
-	release(a);
-}
-
-static void test_limits(void **state)
-{
-	struct ssivm_config *cfg = calloc(1, sizeof(*cfg));
-	static uint8_t buf[ACPI_BIOS_SIZE];
-	struct acpi_layout layout;
-	struct memmap map;
-	uint64_t rsdp;
-	size_t used;
-
-	/* the largest configuration fits the 128 KiB BIOS area */
-	config_init(cfg);
-	cfg->nr_vcpus = SSIVM_MAX_VCPUS;
-	cfg->nr_nodes = SSIVM_MAX_NODES;
-	for (uint32_t n = 0; n < SSIVM_MAX_NODES; n++) {
-		cfg->nodes[n].id = n;
-		cfg->nodes[n].mem_bytes = 64ULL << 20;
-		cfg->nodes[n].nr_cpus = SSIVM_MAX_VCPUS / SSIVM_MAX_NODES;
-		for (uint32_t i = 0; i < cfg->nodes[n].nr_cpus; i++)
-			cfg->nodes[n].cpus[i] = n * cfg->nodes[n].nr_cpus + i;
-		for (uint32_t t = 0; t < SSIVM_MAX_NODES; t++) {
-			struct hmat_entry *e = &cfg->hmat[cfg->nr_hmat++];
-
-			*e = (struct hmat_entry){n, t, 100 + t, 200 + t, 1000 + n, 2000 + n};
-			cfg->distance[n][t] = n == t ? 10 : (uint8_t)(20 + (n + t) % 100);
-		}
-	}
-	assert_int_equal(config_validate_for(cfg, 0), 0);
-	assert_int_equal(memmap_build(cfg, &map), 0);
-	assert_int_equal(acpi_build_layout(cfg, &map, buf, sizeof(buf), ACPI_BIOS_GPA, &layout), 0);
-	printf("largest configuration: %zu of %d bytes\n", layout.used, ACPI_BIOS_SIZE);
-	assert_true(layout.used <= ACPI_BIOS_SIZE);
-	for (uint32_t i = 3; i < layout.nr_tables; i++)
-		assert_int_equal(sum(buf + layout.tables[i].offset, layout.tables[i].len), 0);
-
-	/* too small a buffer, a misaligned address */
-	assert_int_equal(acpi_build(cfg, &map, buf, 4096, ACPI_BIOS_GPA, &rsdp, &used), -ENOSPC);
-	assert_int_equal(acpi_build(cfg, &map, buf, 64, ACPI_BIOS_GPA, &rsdp, &used), -ENOSPC);
-	assert_int_equal(acpi_build(cfg, &map, buf, sizeof(buf), ACPI_BIOS_GPA + 8, &rsdp, &used),
-			 -EINVAL);
-	config_free(cfg);
-	free(cfg);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,9 +272,6 @@ int main(void)
 	    cmocka_unit_test(test_srat_slit),
 	    cmocka_unit_test(test_memmap_hole),
 	    cmocka_unit_test(test_hmat),
-	    cmocka_unit_test(test_x2apic),
-	    cmocka_unit_test(test_config_changes_tables),
-	    cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
