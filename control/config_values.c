@@ -20,7 +20,8 @@ static int parse_i64(const char *s, const char **end, int64_t *out)
 	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
-	v = strtoll(s, &e, 0);
+	/* decimal, or hex with 0x; never octal ("010" is ten) */
+	v = strtoll(s, &e, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
 	if (errno)
 		return -ERANGE;
 	*out = v;

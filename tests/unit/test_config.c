@@ -159,8 +159,8 @@ static void test_sizes_and_units(void **state)
 	struct captured c;
 
 	parse_and_validate(&cfg, NULL,
-			   "--numa id=0,cpus=0,memory=2048MiB --numa id=1,cpus=1,memory=4194304k "
-			   "--numa id=2,cpus=2,mem=1gb "
+			   "--numa id=0,cpus=00,memory=2048MiB --numa id=1,cpus=01,memory=4194304k "
+			   "--numa id=2,cpus=2-010,mem=1gb --vcpus 0xB "
 			   "--hmat initiator=0,target=1,read_latency=2us,write-latency=250,"
 			   "read-bandwidth=800M,write-bandwidth=1T",
 			   0, &c);
@@ -168,6 +168,8 @@ static void test_sizes_and_units(void **state)
 	assert_int_equal(cfg.nodes[0].mem_bytes, 2 * GiB);
 	assert_int_equal(cfg.nodes[1].mem_bytes, 4 * GiB);
 	assert_int_equal(cfg.nodes[2].mem_bytes, GiB);
+	assert_int_equal(cfg.nodes[2].cpus[8], 10); /* not octal */
+	assert_int_equal(cfg.nr_vcpus, 11);
 	assert_int_equal(cfg.hmat[0].read_latency_ns, 2000);
 	assert_int_equal(cfg.hmat[0].write_latency_ns, 250);
 	assert_int_equal(cfg.hmat[0].read_bandwidth_mbs, 800);
