@@ -15,3 +15,16 @@ $(eval $(call unit_test,test_transport_api,tests/unit/test_transport_api.c,$(TRA
 # Multi-process tests (tests/multiproc/transport-run.sh FABRIC N SCENARIO, one wrapper each).
 TRANSPORT_MP_TESTS := tcp-2 tcp-3 tcp-4 shm-2 shm-3 shm-4 evil-tcp evil-shm kill-tcp kill-shm hang-tcp hang-shm
 TEST_LIST += $(foreach t,$(TRANSPORT_MP_TESTS),multiproc:transport-$(t):tests/multiproc/transport-$(t).sh)
+
+# Fuzz target of the wire decoder (clang + libFuzzer; not part of `all`).
+# `make fuzz-transport` builds it; the unit-layer test transport-wire-fuzz runs
+# it for a bounded time over a copy of the seed corpus (skips without clang).
+TRANSPORT_FUZZ := $(BUILD)/fuzz/transport_wire_fuzz
+.PHONY: fuzz-transport
+fuzz-transport: $(TRANSPORT_FUZZ)
+$(TRANSPORT_FUZZ): tests/fuzz/transport_wire_fuzz.c transport/wire.c transport/wire.h transport/transport.h
+	@mkdir -p $(dir $@)
+	clang -g -O1 $(CSTD) -Wall -Wextra -Werror -D_GNU_SOURCE -I. \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ tests/fuzz/transport_wire_fuzz.c transport/wire.c
+TEST_LIST += unit:transport-wire-fuzz:tests/fuzz/transport_wire_fuzz.sh
