@@ -18,7 +18,8 @@
  * Floors, measured in the same run: the bare userfaultfd round trip (node 0,
  * a local handler thread resolving missing faults with UFFDIO_COPY, busy and
  * poll) and the transport's 4 KiB request/response round trip between nodes 0
- * and 1 (busy-polled, a separate transport on port+1000 before the DSM starts).
+ * and 1 (busy-polled, then blocking in epoll; separate transports on port+1000
+ * and port+1001 before the DSM starts).
  */
 #include "bench/dsm_floor.h"
 #include "common/log.h"
@@ -165,8 +166,8 @@ static void parse(int argc, char **argv)
 	}
 }
 
-/* node 0 and 1: the transport floor on a transport of their own (port + 1000) */
-static int transport_floor(struct hist *h)
+/* node 0 and 1: the transport floor on a transport of their own (port + 1000 + k) */
+static int transport_floor(int k, struct hist *h)
 {
 	char a[2][96];
 	const char *addrs[2] = {a[0], a[1]};
@@ -177,22 +178,22 @@ static int transport_floor(struct hist *h)
 		if (!colon)
 			return -EINVAL;
 		snprintf(a[i], sizeof(a[i]), "%.*s:%d", (int)(colon - opt.addrs[i]), opt.addrs[i],
-			 atoi(colon + 1) + 1000);
+			 atoi(colon + 1) + 1000 + k);
 	}
-	return bench_transport_floor(opt.node, addrs, opt.tls, opt.rtt_iters, h);
+	return bench_transport_floor(opt.node, addrs, opt.tls, opt.rtt_iters, k == 1, h);
 }
 
 int main(int argc, char **argv)
 {
 	struct dsm_runtime_params p = {0};
 	struct dsm_runtime *rt;
-	struct hist *h = calloc(NR_SCEN + 3, sizeof(*h));
+	struct hist *h = calloc(NR_SCEN + 4, sizeof(*h));
 	double rate[NR_SCEN] = {0};
 	int err;
 
 	parse(argc, argv);
 	log_set_node((int)opt.node);
-	for (int i = 0; i < NR_SCEN + 3; i++)
+	for (int i = 0; i < NR_SCEN + 4; i++)
 		hist_init(&h[i]);
 	/* floors first, before anything else runs */
 	if (opt.node == 0) {
@@ -209,7 +210,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (opt.node < 2) {
-		err = transport_floor(&h[NR_SCEN + 2]);
+		err = transport_floor(0, &h[NR_SCEN + 2]);
+		if (!err)
+			err = transport_floor(1, &h[NR_SCEN + 3]);
 		if (err) {
 			pr_err("transport floor: %s", strerror(-err));
 			return 1;
@@ -281,7 +284,13 @@ int main(int argc, char **argv)
 		print_hist("floor: uffd round trip (busy)", &h[NR_SCEN], 0);
 		print_hist("floor: uffd round trip (poll)", &h[NR_SCEN + 1], 0);
 		print_hist("floor: transport 4 KiB req/resp", &h[NR_SCEN + 2], 0);
-		printf("%-34s %8.1f\n", "floor: sum (uffd busy + transport)", uffd + tp);
+		print_hist("floor: transport, blocking (epoll)", &h[NR_SCEN + 3], 0);
+		printf("%-34s %8.1f  (ratios below are to this sum)\n",
+		       "floor: sum (uffd busy + transport)", uffd + tp);
+		printf("%-34s %8.1f\n", "floor: sum (uffd poll + tp blocking)",
+		       (double)(hist_quantile(&h[NR_SCEN + 1], 0.5) +
+				hist_quantile(&h[NR_SCEN + 3], 0.5)) /
+			   1e3);
 		for (unsigned s = 0; s < NR_SCEN; s++) {
 			char what[64];
 

@@ -11,8 +11,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PG 4096u
 
@@ -146,9 +148,22 @@ static void tp_on_down(void *arg, uint32_t node, const char *why)
 	f->down = 1;
 }
 
-int bench_transport_floor(uint32_t self, const char *const addrs[2], const char *tls,
-			  unsigned iters, struct hist *out)
+/* Drive the transport once; when blocking and idle, arm it and sleep on its fd. */
+static void pump(struct tp_floor *f, int epfd, bool blocking)
 {
+	struct epoll_event ev;
+
+	if (transport_progress(f->t) > 0 || !blocking)
+		return;
+	if (transport_arm(f->t) == 0)
+		epoll_wait(epfd, &ev, 1, 100);
+}
+
+int bench_transport_floor(uint32_t self, const char *const addrs[2], const char *tls,
+			  unsigned iters, bool blocking, struct hist *out)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	int epfd;
 	struct tp_floor f = {.self = self};
 	struct transport_params p = {
 	    .self = self,
@@ -171,6 +186,12 @@ int bench_transport_floor(uint32_t self, const char *const addrs[2], const char 
 		free(f.page);
 		return err;
 	}
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	ev.data.fd = transport_event_fd(f.t);
+	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0) {
+		err = -errno;
+		goto out;
+	}
 	if (self == 0) {
 		for (unsigned i = 0; i < iters + 100 && !f.down; i++) {
 			unsigned want = f.got + 1;
@@ -182,7 +203,7 @@ int bench_transport_floor(uint32_t self, const char *const addrs[2], const char 
 			if (err)
 				break;
 			while (f.got < want && !f.down)
-				transport_progress(f.t);
+				pump(&f, epfd, blocking);
 			if (i >= 100) /* the first 100 warm the path up */
 				hist_record(out, now_ns() - t0);
 		}
@@ -193,8 +214,11 @@ int bench_transport_floor(uint32_t self, const char *const addrs[2], const char 
 	} else {
 		/* answer until node 0 is done (it sends iters+100 requests then a stop) */
 		while (f.got < iters + 101 && !f.down)
-			transport_progress(f.t);
+			pump(&f, epfd, blocking);
 	}
+out:
+	if (epfd >= 0)
+		close(epfd);
 	transport_close(f.t);
 	free(f.page);
 	if (!err && f.down)

@@ -11,8 +11,10 @@
  *
  * bench_transport_floor: the transport's 4 KiB request/response round trip
  * between two nodes (a small request, answered by a small message carrying
- * one page), busy-polling transport_progress() on both sides. Node 0 times,
- * node 1 answers. Both nodes call it with the same arguments.
+ * one page), busy-polling transport_progress() on both sides, or (blocking)
+ * sleeping in epoll on the transport's event fd whenever idle, as the DSM
+ * service thread does with a zero spin window. Node 0 times, node 1 answers.
+ * Both nodes call it with the same arguments.
  *
  * Both return 0 or -errno and fill a histogram of nanoseconds.
  */
@@ -27,6 +29,6 @@
 int bench_uffd_floor(unsigned nr_faults, bool busy, bool wp, struct hist *out);
 
 int bench_transport_floor(uint32_t self, const char *const addrs[2], const char *tls,
-			  unsigned iters, struct hist *out);
+			  unsigned iters, bool blocking, struct hist *out);
 
 #endif
