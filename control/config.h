@@ -22,7 +22,7 @@
 #define SSIVM_DIST_LOCAL 10
 
 struct numa_node_config {
-	uint32_t id;        /* guest NUMA node id, 0..nr_nodes-1, dense */
+	uint32_t id;        /* guest NUMA node id; after config_validate(), nodes[i].id == i */
 	uint64_t mem_bytes; /* RAM of this node, multiple of 2 MiB, > 0 */
 	uint32_t nr_cpus;
 	uint32_t cpus[SSIVM_MAX_VCPUS]; /* vCPU indexes belonging to this node */

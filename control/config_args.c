@@ -54,7 +54,7 @@ void config_usage(FILE *out)
 	    "                       SPEC: initiator=0,target=1,read-latency=200ns,\n"
 	    "                       write-latency=250ns,read-bandwidth=10G,write-bandwidth=8G\n"
 	    "                       (latency=/bandwidth= set read and write; bandwidth in\n"
-	    "                       MiB/s, suffixes M, G, T)\n"
+	    "                       MB/s; binary suffixes M, G = 1024M, T)\n"
 	    "  --kernel FILE        kernel: bzImage, ELF vmlinux with PVH note, multiboot\n"
 	    "  --initrd FILE        initrd (multiboot: first module)\n"
 	    "  --cmdline STRING     kernel command line\n"

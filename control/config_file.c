@@ -212,7 +212,7 @@ static void parse_node(struct file_ctx *fc, const config_setting_t *g, uint64_t 
 	}
 }
 
-/* Which field(s) a hmat key sets: latency keys take ns, bandwidth keys MiB/s. */
+/* Which field(s) a hmat key sets: latency keys take ns, bandwidth keys MB/s. */
 static const struct {
 	const char *name;
 	bool bandwidth;

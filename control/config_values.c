@@ -222,7 +222,7 @@ int cfg_parse_bandwidth(const char *s, uint32_t *mbs, char *err)
 	double v;
 
 	if (parse_unit(s, units, mult, &v))
-		return ERR("bandwidth '%s': write e.g. 10G, 800M (MiB/s)", s);
+		return ERR("bandwidth '%s': write e.g. 10G, 800M (MB/s, G = 1024M)", s);
 	if (v < 0.5 || v > UINT32_MAX)
 		return ERR("bandwidth '%s' is out of range 1M..%" PRIu32 "M", s, UINT32_MAX);
 	*mbs = (uint32_t)llround(v);
