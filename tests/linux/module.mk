@@ -1,0 +1,4 @@
+# tests/linux/: the real-Linux layer (through scripts/with-kvm) and the checks
+# of `ssivm run` on bad images (no KVM needed).
+TEST_LIST += linux:run-bad-kernel:tests/linux/run-bad-kernel.sh
+TEST_LIST += linux:boot-numa:tests/linux/boot-numa.sh
