@@ -28,3 +28,6 @@ $(TRANSPORT_FUZZ): tests/fuzz/transport_wire_fuzz.c transport/wire.c transport/w
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ tests/fuzz/transport_wire_fuzz.c transport/wire.c
 TEST_LIST += unit:transport-wire-fuzz:tests/fuzz/transport_wire_fuzz.sh
+
+# Benchmark: the transport floor (4 KiB request/response RTT) beside ucx_perftest.
+BENCH_LIST += bench/transport_rtt
