@@ -15,8 +15,10 @@ DSM_LINK = $(DSM_RUNTIME_OBJS) $$$$(DSM_PROTO_OBJS) $$$$(TRANSPORT_OBJS) $(COMMO
 $(eval $(call program,dsm-node,tests/multiproc/dsm_node.c,$(DSM_LINK),$(UCX_LIBS)))
 
 # multi-process stress and fault tests (root; 77 otherwise), short by default
-TEST_LIST += $(foreach v,tcp-2 tcp-3 tcp-4 shm-2 shm-3 shm-4 netem-3 kill-3 killshm-3,\
+# (netem needs the KVM sandbox here: about 2 minutes, so it is in e2e)
+TEST_LIST += $(foreach v,tcp-2 tcp-3 tcp-4 shm-2 shm-3 shm-4 kill-3 killshm-3,\
 	multiproc:dsm-stress-$(v):tests/multiproc/dsm-stress-$(v).sh)
+TEST_LIST += e2e:dsm-stress-netem-3:tests/multiproc/dsm-stress-netem-3.sh
 TEST_LIST += $(foreach v,tcp-4 shm-4 netem-4,e2e:dsm-stress-long-$(v):tests/multiproc/dsm-stress-long-$(v).sh)
 
 # benchmark (make bench): DSM fault service time beside the uffd and transport floors
