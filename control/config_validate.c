@@ -54,39 +54,95 @@ static int check_file(const char *what, const char *path)
 	return 0;
 }
 
-/* One message for all vCPUs that no node lists: "vcpu 3" / "vcpus 3, 5-7". */
-static int check_orphans(const struct ssivm_config *cfg, const int *owner)
-{
-	char list[256] = "";
-	size_t len = 0;
-	uint32_t count = 0;
+/* A set of vCPU indexes, printed as ranges: one message names all of them. */
+struct cpuset {
+	uint64_t bits[SSIVM_MAX_VCPUS / 64];
+	uint32_t count;
+};
 
-	for (uint32_t c = 0; c < cfg->nr_vcpus; c++) {
+static void cpuset_add(struct cpuset *s, uint32_t c)
+{
+	if (!(s->bits[c / 64] & (1ULL << (c % 64)))) {
+		s->bits[c / 64] |= 1ULL << (c % 64);
+		s->count++;
+	}
+}
+
+static bool cpuset_has(const struct cpuset *s, uint32_t c)
+{
+	return c < SSIVM_MAX_VCPUS && (s->bits[c / 64] & (1ULL << (c % 64)));
+}
+
+/* "cpu 3" or "cpus 1, 3, 6-8" (@noun: "cpu", "vcpu"). */
+static const char *cpuset_fmt(const struct cpuset *s, const char *noun, char *buf, size_t size)
+{
+	size_t len = (size_t)snprintf(buf, size, "%s%s ", noun, s->count > 1 ? "s" : "");
+
+	for (uint32_t c = 0; c < SSIVM_MAX_VCPUS && len < size - 16; c++) {
 		uint32_t end = c;
 
-		if (owner[c] >= 0)
+		if (!cpuset_has(s, c))
 			continue;
-		while (end + 1 < cfg->nr_vcpus && owner[end + 1] < 0)
+		while (cpuset_has(s, end + 1))
 			end++;
-		count += end - c + 1;
-		if (len < sizeof(list) - 32)
-			len +=
-			    (size_t)snprintf(list + len, sizeof(list) - len,
-					     end > c ? "%s%u-%u" : "%s%u", len ? ", " : "", c, end);
+		len += (size_t)snprintf(buf + len, size - len, end > c ? "%s%u-%u" : "%s%u",
+					buf[len - 1] == ' ' ? "" : ", ", c, end);
 		c = end;
 	}
-	if (!count)
-		return 0;
-	pr_err("%s %s %s in no NUMA node", count > 1 ? "vcpus" : "vcpu", list,
-	       count > 1 ? "are" : "is");
-	return 1;
+	return buf;
+}
+
+/* The vCPUs of one node: each exists, is listed once, is in no other node. */
+static int check_node_cpus(const struct ssivm_config *cfg, const struct numa_node_config *node,
+			   int *owner)
+{
+	struct cpuset missing = {0}, twice = {0}, taken[SSIVM_MAX_NODES];
+	uint32_t id = node->id;
+	char list[256];
+	int bad = 0;
+
+	memset(taken, 0, sizeof(taken));
+	for (uint32_t i = 0; i < node->nr_cpus && i < SSIVM_MAX_VCPUS; i++) {
+		uint32_t c = node->cpus[i];
+
+		if (c >= cfg->nr_vcpus || c >= SSIVM_MAX_VCPUS)
+			cpuset_add(&missing, c < SSIVM_MAX_VCPUS ? c : SSIVM_MAX_VCPUS - 1);
+		else if (owner[c] == (int)id)
+			cpuset_add(&twice, c);
+		else if (owner[c] >= 0)
+			cpuset_add(&taken[owner[c]], c);
+		else
+			owner[c] = (int)id;
+	}
+	if (missing.count) {
+		pr_err("numa node %u: %s %s not exist (vcpus = %u)", id,
+		       cpuset_fmt(&missing, "cpu", list, sizeof(list)),
+		       missing.count > 1 ? "do" : "does", cfg->nr_vcpus);
+		bad++;
+	}
+	if (twice.count) {
+		pr_err("numa node %u: %s %s listed twice", id,
+		       cpuset_fmt(&twice, "cpu", list, sizeof(list)),
+		       twice.count > 1 ? "are" : "is");
+		bad++;
+	}
+	for (int o = 0; o < SSIVM_MAX_NODES; o++) {
+		if (!taken[o].count)
+			continue;
+		pr_err("numa node %u: %s %s already in node %d", id,
+		       cpuset_fmt(&taken[o], "cpu", list, sizeof(list)),
+		       taken[o].count > 1 ? "are" : "is", o);
+		bad++;
+	}
+	return bad;
 }
 
 /* Node checks; *dense is cleared when ids are not 0..N-1 (then nothing may index by id). */
 static int check_nodes(const struct ssivm_config *cfg, bool *dense)
 {
+	struct cpuset orphans = {0};
 	int owner[SSIVM_MAX_VCPUS];
-	char a[32];
+	char a[256];
 	int bad = 0;
 
 	if (cfg->nr_nodes < 1 || cfg->nr_nodes > SSIVM_MAX_NODES) {
@@ -108,37 +164,25 @@ static int check_nodes(const struct ssivm_config *cfg, bool *dense)
 		owner[c] = -1;
 	for (uint32_t n = 0; n < cfg->nr_nodes; n++) {
 		const struct numa_node_config *node = &cfg->nodes[n];
-		uint32_t id = node->id;
 
 		if (!node->mem_bytes) {
-			pr_err("numa node %u: memory must be > 0", id);
+			pr_err("numa node %u: memory must be > 0", node->id);
 			bad++;
 		} else if (node->mem_bytes % NODE_MEM_ALIGN) {
-			pr_err("numa node %u: memory %s is not a multiple of 2M", id,
+			pr_err("numa node %u: memory %s is not a multiple of 2M", node->id,
 			       cfg_fmt_size(node->mem_bytes, a));
 			bad++;
 		}
-		for (uint32_t i = 0; i < node->nr_cpus && i < SSIVM_MAX_VCPUS; i++) {
-			uint32_t c = node->cpus[i];
-
-			if (c >= cfg->nr_vcpus || c >= SSIVM_MAX_VCPUS) {
-				pr_err("numa node %u: cpu %u does not exist (vcpus = %u)", id, c,
-				       cfg->nr_vcpus);
-				bad++;
-			} else if (owner[c] == (int)id) {
-				pr_err("numa node %u: cpu %u is listed twice", id, c);
-				bad++;
-			} else if (owner[c] >= 0) {
-				pr_err("numa node %u: cpu %u is already in node %d", id, c,
-				       owner[c]);
-				bad++;
-			} else {
-				owner[c] = (int)id;
-			}
-		}
+		bad += check_node_cpus(cfg, node, owner);
 	}
-	if (cfg->nr_vcpus <= SSIVM_MAX_VCPUS)
-		bad += check_orphans(cfg, owner);
+	for (uint32_t c = 0; c < cfg->nr_vcpus && c < SSIVM_MAX_VCPUS; c++)
+		if (owner[c] < 0)
+			cpuset_add(&orphans, c);
+	if (orphans.count && cfg->nr_vcpus <= SSIVM_MAX_VCPUS) {
+		pr_err("%s %s in no NUMA node", cpuset_fmt(&orphans, "vcpu", a, sizeof(a)),
+		       orphans.count > 1 ? "are" : "is");
+		bad++;
+	}
 	return bad;
 }
 

@@ -216,6 +216,10 @@ static const struct bad_case bad_cases[] = {
      "numa = ({ id = 0; cpus = \"0-1\"; memory = \"1G\"; },\n"
      "        { id = 1; cpus = [1, 2]; memory = \"1G\"; });\n",
      "", 1, "numa node 1: cpu 1 is already in node 0", 1},
+    {"whole ranges in two nodes: one message per node pair", NULL,
+     "--vcpus 8 --numa id=0,cpus=0-5,memory=1G --numa id=1,cpus=2-7:0,memory=1G "
+     "--numa id=2,cpus=1:6:7:9:12,memory=1G",
+     1, "numa node 1: cpus 0, 2-5 are already in node 0", 4},
     {"cpu twice in a node", NULL, "--numa id=0,cpus=0:0,memory=1G", 1,
      "numa node 0: cpu 0 is listed twice", 1},
     {"zero memory", NULL, "--numa id=0,cpus=0,memory=0", 1, "numa node 0: memory must be > 0", 1},
