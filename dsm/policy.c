@@ -171,17 +171,20 @@ void pol_unpin(struct dsm_proto *p, struct dsm_pin *pin)
 bool pol_bounce(struct dsm_proto *p, uint64_t page)
 {
 	struct dsm_page *pg = &p->pages[page];
+	struct dsm_dir *d = dir_of(p, page);
 	uint16_t now_ms = (uint16_t)(p->now_ns / 1000000);
 
-	if ((uint16_t)(now_ms - pg->bounce_ms) > p->pol.pingpong_window_ms) {
-		pg->bounce_ms = now_ms;
-		pg->bounces = 0;
-	}
-	if (pg->bounces < 255)
-		pg->bounces++;
-	if (pg->bounces <= p->pol.pingpong_threshold || (pg->st & PF_PINNED))
+	if (!d)
 		return false;
-	pg->bounces = 0;
+	if ((uint16_t)(now_ms - d->bounce_ms) > p->pol.pingpong_window_ms) {
+		d->bounce_ms = now_ms;
+		d->bounces = 0;
+	}
+	if (d->bounces < 255)
+		d->bounces++;
+	if (d->bounces <= p->pol.pingpong_threshold || (pg->st & PF_PINNED))
+		return false;
+	d->bounces = 0;
 	for (unsigned i = 0; i < p->pol.max_pinned; i++) {
 		struct dsm_pin *pin = &p->pins[i];
 

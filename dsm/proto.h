@@ -30,9 +30,12 @@
  * every message lets the receiver reject duplicates (window of 64, serial
  * number arithmetic: numbers wrap). docs/dsm-protocol.md has the details.
  *
- * Memory: dsm_proto_bytes_per_page() bytes per guest page on every node (16:
- * local state, home hint, and a directory slot that is valid only while the
- * node is the page's home), plus small fixed tables sized by max_pending.
+ * Memory: dsm_proto_bytes_per_page() (2) bytes per guest page on every node
+ * (local state, home hint), plus dsm_proto_dir_bytes_per_page() (16) per
+ * page whose directory entry this node holds (pages homed here, found
+ * through the runs of home_of(), and pages whose home moved here, in a hash
+ * map), plus small tables sized by max_pending. dsm_proto_mem_bytes() adds
+ * it all up for one instance.
  */
 #ifndef SSIVM_DSM_PROTO_H
 #define SSIVM_DSM_PROTO_H
@@ -218,7 +221,11 @@ int dsm_proto_dir(const struct dsm_proto *p, uint64_t page, unsigned *owner, uin
 /* No fault waiting, no transaction or queued request at this home, nothing
  * in flight from this node's point of view. */
 bool dsm_proto_idle(const struct dsm_proto *p);
-/* Protocol bytes per guest page (for sizing and metrics). */
+/* Protocol bytes per guest page on every node, and per directory entry
+ * (held only at the page's home). */
 size_t dsm_proto_bytes_per_page(void);
+size_t dsm_proto_dir_bytes_per_page(void);
+/* Bytes allocated by this instance (all tables, current sizes). */
+size_t dsm_proto_mem_bytes(const struct dsm_proto *p);
 
 #endif

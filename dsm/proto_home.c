@@ -161,9 +161,9 @@ static uint8_t invalidate(struct dsm_proto *p, uint64_t page, uint64_t set, unsi
  * when the request makes no sense for the directory (it is dropped). */
 static bool txn_start(struct dsm_proto *p, struct htxn *t, unsigned r, uint32_t rid, bool write)
 {
-	struct dsm_page *pg = &p->pages[t->page];
+	struct dsm_dir *d = dir_of(p, t->page);
 	bool excl = write || !p->pol.replication;
-	uint64_t c = pg->copyset;
+	uint64_t c = d->copyset;
 	uint8_t nacks;
 
 	/* a reader never asks for what it holds */
@@ -176,7 +176,7 @@ static bool txn_start(struct dsm_proto *p, struct htxn *t, unsigned r, uint32_t 
 	p->c.txns_home++;
 	if (!write && excl)
 		p->c.reads_exclusive++;
-	if (pg->owner == DSM_NO_NODE) {
+	if (d->owner == DSM_NO_NODE) {
 		/* first touch: zero page at the toucher, nothing transferred */
 		p->c.first_touch++;
 		t->excl = 1;
@@ -184,7 +184,7 @@ static bool txn_start(struct dsm_proto *p, struct htxn *t, unsigned r, uint32_t 
 		return true;
 	}
 	if (!excl) {
-		send_to(p, pg->owner, DSM_MSG_FWD, t->page, rid, (uint8_t)r, 0, 0);
+		send_to(p, d->owner, DSM_MSG_FWD, t->page, rid, (uint8_t)r, 0, 0);
 		return true;
 	}
 	if (c & node_bit(r)) {
@@ -193,27 +193,29 @@ static bool txn_start(struct dsm_proto *p, struct htxn *t, unsigned r, uint32_t 
 		send_to(p, r, DSM_MSG_GRANT, t->page, rid, 0, nacks, DSM_MF_WRITE | DSM_MF_UPGRADE);
 		return true;
 	}
-	nacks = invalidate(p, t->page, c & ~node_bit(r) & ~node_bit(pg->owner), r, rid);
-	send_to(p, pg->owner, DSM_MSG_FWD, t->page, rid, (uint8_t)r, nacks, DSM_MF_WRITE);
+	nacks = invalidate(p, t->page, c & ~node_bit(r) & ~node_bit(d->owner), r, rid);
+	send_to(p, d->owner, DSM_MSG_FWD, t->page, rid, (uint8_t)r, nacks, DSM_MF_WRITE);
 	return true;
 }
 
 static void maybe_migrate(struct dsm_proto *p, uint64_t page)
 {
 	struct dsm_page *pg = &p->pages[page];
+	struct dsm_dir *d = dir_of(p, page);
 	struct dsm_msg m = {.type = DSM_MSG_HOME_MOVE, .page = page};
-	unsigned to = pg->last_req;
+	unsigned to = d->last_req;
 
-	if (!p->pol.migrate_after || pg->streak < p->pol.migrate_after || to >= p->n ||
-	    to == p->self || (pg->st & PF_PINNED) || pg->owner == DSM_NO_NODE)
+	if (!p->pol.migrate_after || d->streak < p->pol.migrate_after || to >= p->n ||
+	    to == p->self || (pg->st & PF_PINNED) || d->owner == DSM_NO_NODE)
 		return;
-	m.node = pg->owner;
-	m.copyset = pg->copyset;
-	m.bounces = pg->bounces;
+	m.node = d->owner;
+	m.copyset = d->copyset;
+	m.bounces = d->bounces;
 	proto_emit(p, to, &m, false);
+	d->streak = 0;
+	dir_release(p, page);
 	pg->st &= (uint8_t)~PF_HOME;
 	pg->home = (uint8_t)to;
-	pg->streak = 0;
 	p->c.migrations_out++;
 	p->c.pages_home--;
 	pr_debug("dsm: node %u: home of page 0x%llx moves to node %u", p->self,
@@ -273,7 +275,7 @@ int home_recv_req(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 	t = txn_of(p, m->page);
 	pin = pol_pin_of(p, m->page);
 	if (!t) {
-		if (!write && (pg->copyset & node_bit(r)))
+		if (!write && (dir_of(p, m->page)->copyset & node_bit(r)))
 			return proto_reject(p, DSM_REJ_STATE, from, m);
 		t = txn_new(p, m->page);
 		if (!t)
@@ -317,12 +319,12 @@ int home_recv_req(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 
 int home_recv_done(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 {
-	struct dsm_page *pg = &p->pages[m->page];
+	struct dsm_dir *pg = dir_of(p, m->page);
 	struct htxn *t;
 	struct dsm_pin *pin;
 	bool moved = false;
 
-	if (!(pg->st & PF_HOME))
+	if (!pg)
 		return proto_reject(p, DSM_REJ_NOT_HOME, from, m);
 	t = txn_of(p, m->page);
 	if (!t || !t->active || t->req != from || t->rid != m->rid)
@@ -363,6 +365,7 @@ int home_recv_move(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 	struct dsm_page *pg = &p->pages[m->page];
 	uint64_t all = p->n == 64 ? ~0ull : node_bit(p->n) - 1;
 	bool have = pg_state(p, m->page) != DSM_INVALID;
+	struct dsm_dir *d;
 
 	if (pg->st & PF_HOME)
 		return proto_reject(p, DSM_REJ_STATE, from, m);
@@ -372,13 +375,17 @@ int home_recv_move(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 	/* the entry must agree with what this node holds */
 	if (have != !!(m->copyset & node_bit(p->self)))
 		return proto_reject(p, DSM_REJ_STATE, from, m);
+	d = dir_add(p, m->page);
+	if (!d) {
+		proto_note_err(p, "directory entry", m->page, -ENOMEM);
+		return -ENOMEM;
+	}
+	*d = (struct dsm_dir){.owner = m->node,
+			      .copyset = m->copyset,
+			      .bounces = m->bounces > 255 ? 255 : (uint8_t)m->bounces,
+			      .bounce_ms = (uint16_t)(p->now_ns / 1000000),
+			      .last_req = DSM_NO_NODE};
 	pg->st |= PF_HOME;
-	pg->owner = m->node;
-	pg->copyset = m->copyset;
-	pg->bounces = m->bounces > 255 ? 255 : (uint8_t)m->bounces;
-	pg->bounce_ms = (uint16_t)(p->now_ns / 1000000);
-	pg->last_req = DSM_NO_NODE;
-	pg->streak = 0;
 	pg->home = (uint8_t)p->self;
 	p->c.migrations_in++;
 	p->c.pages_home++;

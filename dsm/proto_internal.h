@@ -10,18 +10,29 @@
 
 #include "dsm/proto.h"
 
-/* Per page, per node: 16 bytes. */
+/* Per page, per node: 2 bytes. */
 struct dsm_page {
-	uint64_t copyset;   /* dir: nodes holding a copy (owner included) */
-	uint8_t st;         /* PS_STATE bits: enum dsm_page_state; PF_* flags */
-	uint8_t owner;      /* dir: owner, DSM_NO_NODE while untouched */
-	uint8_t home;       /* where to send requests (hint; self when home) */
-	uint8_t last_req;   /* dir: node of the last transaction (migration) */
-	uint8_t streak;     /* dir: consecutive transactions by last_req */
-	uint8_t bounces;    /* dir: ownership moves in the current window */
-	uint16_t bounce_ms; /* dir: start of the window, ms modulo 65536 */
+	uint8_t st;   /* PS_STATE bits: enum dsm_page_state; PF_* flags */
+	uint8_t home; /* where to send requests (hint; self when home) */
 };
-_Static_assert(sizeof(struct dsm_page) == 16, "per-page protocol state is 16 bytes");
+_Static_assert(sizeof(struct dsm_page) == 2, "local per-page protocol state is 2 bytes");
+
+/* Directory entry: only at the page's home (PF_HOME). 16 bytes. */
+struct dsm_dir {
+	uint64_t copyset;   /* nodes holding a copy (owner included) */
+	uint8_t owner;      /* DSM_NO_NODE while untouched */
+	uint8_t last_req;   /* node of the last transaction (migration) */
+	uint8_t streak;     /* consecutive transactions by last_req */
+	uint8_t bounces;    /* ownership moves in the current window */
+	uint16_t bounce_ms; /* start of the window, ms modulo 65536 */
+	uint16_t reserved;
+};
+_Static_assert(sizeof(struct dsm_dir) == 16, "directory entry is 16 bytes");
+
+/* A run of pages statically homed here: entries base.. of dir_static. */
+struct dir_range {
+	uint64_t first, count, base;
+};
 
 #define PS_STATE 0x03u
 #define PF_HOME 0x04u    /* this node holds the directory entry */
@@ -120,6 +131,17 @@ struct dsm_proto {
 	struct dsm_pin *pins;
 	unsigned pend_used, tx_used;
 
+	/* directory: pages homed here by home_of(), and pages whose home
+	 * moved here (pool, found through pool_map) */
+	struct dsm_dir *dir_static;
+	struct dir_range *ranges;
+	unsigned nr_ranges;
+	struct dsm_dir *pool;
+	uint64_t *pool_page; /* UINT64_MAX: free */
+	unsigned pool_cap, pool_used;
+	int32_t pool_free; /* free entries chained through copyset */
+	struct idmap pool_map;
+
 	struct dsm_msg *loop; /* messages to self, FIFO */
 	unsigned loop_head, loop_len, loop_cap;
 
@@ -142,6 +164,17 @@ void idmap_free(struct idmap *m);
 int32_t idmap_get(const struct idmap *m, uint64_t key);
 void idmap_put(struct idmap *m, uint64_t key, int32_t val);
 void idmap_del(struct idmap *m, uint64_t key);
+
+/* dsm/proto_dir.c: directory store */
+int dir_init(struct dsm_proto *p, const struct dsm_proto_params *prm);
+void dir_fini(struct dsm_proto *p);
+/* The entry of a page homed here (PF_HOME), else NULL. */
+struct dsm_dir *dir_of(struct dsm_proto *p, uint64_t page);
+/* The entry for a page whose home moves here (NULL: out of memory). */
+struct dsm_dir *dir_add(struct dsm_proto *p, uint64_t page);
+/* The home moved away: give back the entry (pool pages only). */
+void dir_release(struct dsm_proto *p, uint64_t page);
+size_t dir_mem_bytes(const struct dsm_proto *p);
 
 /* dsm/proto.c: output helpers used by the home side */
 void proto_emit(struct dsm_proto *p, unsigned to, struct dsm_msg *m, bool with_page);

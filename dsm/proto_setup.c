@@ -16,6 +16,20 @@ size_t dsm_proto_bytes_per_page(void)
 	return sizeof(struct dsm_page);
 }
 
+size_t dsm_proto_dir_bytes_per_page(void)
+{
+	return sizeof(struct dsm_dir);
+}
+
+size_t dsm_proto_mem_bytes(const struct dsm_proto *p)
+{
+	return sizeof(*p) + p->nr_pages * sizeof(struct dsm_page) + dir_mem_bytes(p) +
+	       p->pend_cap * (sizeof(struct pend) + 24) + p->wt_cap * sizeof(struct waiter) +
+	       p->tx_cap * (sizeof(struct htxn) + 24) + p->hq_cap * sizeof(struct hreq) +
+	       p->loop_cap * sizeof(struct dsm_msg) + DSM_PAGE_SIZE +
+	       (p->pins ? p->pol.max_pinned * sizeof(struct dsm_pin) : 0);
+}
+
 static int check_params(const struct dsm_proto_params *prm)
 {
 	const struct dsm_proto_ops *o = prm->ops;
@@ -47,27 +61,18 @@ static int check_params(const struct dsm_proto_params *prm)
 
 static int init_pages(struct dsm_proto *p, const struct dsm_proto_params *prm)
 {
-	for (uint64_t i = 0; i < p->nr_pages; i++) {
-		struct dsm_page *pg = &p->pages[i];
-		unsigned h = prm->home_of(prm->ctx, i);
+	int r = dir_init(p, prm);
 
-		if (h >= p->n) {
-			pr_err("dsm: home_of(page 0x%llx) = %u: not a node (nr_nodes=%u)",
-			       (unsigned long long)i, h, p->n);
-			return -EINVAL;
-		}
-		pg->home = (uint8_t)h;
-		pg->owner = DSM_NO_NODE;
-		pg->last_req = DSM_NO_NODE;
-		if (h != p->self)
-			continue;
-		pg->st |= PF_HOME;
-		p->c.pages_home++;
-		if (!p->pol.first_touch) {
-			/* untouched pages belong to their home, zero, not mapped */
-			pg->owner = (uint8_t)p->self;
-			pg->copyset = node_bit(p->self);
-			pg->st |= PF_ZERO;
+	if (r || p->pol.first_touch)
+		return r;
+	/* untouched pages belong to their home, zero, not mapped */
+	for (unsigned k = 0; k < p->nr_ranges; k++) {
+		const struct dir_range *rg = &p->ranges[k];
+		for (uint64_t i = rg->first; i < rg->first + rg->count; i++) {
+			struct dsm_dir *d = dir_of(p, i);
+			d->owner = (uint8_t)p->self;
+			d->copyset = node_bit(p->self);
+			p->pages[i].st |= PF_ZERO;
 			proto_set_state(p, i, DSM_EXCLUSIVE);
 		}
 	}
@@ -135,6 +140,7 @@ void dsm_proto_destroy(struct dsm_proto *p)
 	if (!p)
 		return;
 	home_fini(p);
+	dir_fini(p);
 	idmap_free(&p->pend_map);
 	free(p->pages);
 	free(p->pend);
@@ -168,17 +174,19 @@ unsigned dsm_proto_home_hint(const struct dsm_proto *p, uint64_t page)
 int dsm_proto_dir(const struct dsm_proto *p, uint64_t page, unsigned *owner, uint64_t *copyset,
 		  bool *busy)
 {
-	const struct dsm_page *pg;
+	const struct dsm_dir *pg;
 
 	if (page >= p->nr_pages || !(p->pages[page].st & PF_HOME))
 		return -ENOENT;
-	pg = &p->pages[page];
+	pg = dir_of((struct dsm_proto *)p, page);
+	if (!pg)
+		return -ENOENT;
 	if (owner)
 		*owner = pg->owner;
 	if (copyset)
 		*copyset = pg->copyset;
 	if (busy)
-		*busy = pg->st & PF_TXN;
+		*busy = p->pages[page].st & PF_TXN;
 	return 0;
 }
 

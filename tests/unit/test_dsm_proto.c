@@ -196,7 +196,8 @@ static void test_params(void **state)
 	assert_int_equal(dsm_proto_create(&prm, &p), -EINVAL);
 	prm.nr_pages = 2;
 	assert_int_equal(dsm_proto_create(&prm, &p), 0);
-	assert_int_equal(dsm_proto_bytes_per_page(), 16);
+	assert_int_equal(dsm_proto_bytes_per_page(), 2);
+	assert_int_equal(dsm_proto_dir_bytes_per_page(), 16);
 	dsm_proto_destroy(p);
 }
 
