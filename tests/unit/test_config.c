@@ -110,6 +110,85 @@ static void test_flags_override_file(void **state)
 	config_free(&cfg);
 }
 
+/* --config is read first wherever it stands; the flags still win. */
+static void test_config_position(void **state)
+{
+	struct ssivm_config cfg;
+	const char *path = write_temp_cfg("vcpus = 2; cmdline = \"from-file\";\n");
+	char *argv[] = {"test", "--vcpus", "1", "--cmdline=from-flag", NULL, NULL};
+	char arg[128];
+
+	snprintf(arg, sizeof(arg), "--config=%s", path);
+	argv[4] = arg;
+	config_init(&cfg);
+	assert_int_equal(config_parse_args(&cfg, 5, argv, NULL), 0);
+	assert_int_equal(cfg.nr_vcpus, 1);
+	assert_string_equal(cfg.cmdline, "from-flag");
+	assert_string_equal(cfg.config_file, path);
+	config_free(&cfg);
+	unlink(path);
+}
+
+/* A subcommand's own options go through its handler, in order. */
+struct extra_seen {
+	char out[64];
+	int helps;
+};
+
+static int extra_handle(int opt, const char *arg, void *opaque)
+{
+	struct extra_seen *e = opaque;
+
+	if (opt == 'o')
+		snprintf(e->out, sizeof(e->out), "%s", arg);
+	if (opt == 'h')
+		return ++e->helps;
+	return 0;
+}
+
+static void test_extra_options(void **state)
+{
+	static const struct option opts[] = {
+	    {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
+	struct extra_seen seen = {.helps = 0};
+	struct config_extra_opts extra = {
+	    .opts = opts, .shortopts = "o:h", .handle = extra_handle, .opaque = &seen};
+	char *argv1[] = {"test", "-o", "/tmp/x", "--vcpus", "2", "rest", NULL};
+	char *argv2[] = {"test", "--vcpus", "2", "--help", NULL};
+	struct ssivm_config cfg;
+
+	config_init(&cfg);
+	extra.allow_args = true;
+	assert_int_equal(config_parse_args(&cfg, 6, argv1, &extra), 0);
+	assert_string_equal(seen.out, "/tmp/x");
+	assert_int_equal(cfg.nr_vcpus, 2);
+	assert_string_equal(argv1[extra.first_arg], "rest");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(config_parse_args(&cfg, 4, argv2, &extra), 1); /* the handler's value */
+	assert_int_equal(seen.helps, 1);
+	config_free(&cfg);
+}
+
+/* The examples in the repository are valid (test run from the source tree). */
+static void test_examples(void **state)
+{
+	static const char *const files[] = {"examples/two-node.cfg", "examples/four-node.cfg"};
+
+	for (size_t i = 0; i < 2; i++) {
+		char *argv[] = {"test", "--config", (char *)files[i], NULL};
+		struct ssivm_config cfg;
+
+		config_init(&cfg);
+		assert_int_equal(config_parse_args(&cfg, 3, argv, NULL), 0);
+		assert_int_equal(config_validate_for(&cfg, 0), 0);
+		assert_true(cfg.nr_nodes >= 2);
+		assert_true(cfg.nr_hmat >= 4);
+		config_free(&cfg);
+	}
+}
+
 static void test_defaults(void **state)
 {
 	struct ssivm_config cfg;
@@ -362,7 +441,8 @@ int main(void)
 	    cmocka_unit_test(test_file_two_nodes),      cmocka_unit_test(test_flags_only),
 	    cmocka_unit_test(test_flags_override_file), cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_sizes_and_units),     cmocka_unit_test(test_kernel_files),
-	    cmocka_unit_test(test_bad_configs),
+	    cmocka_unit_test(test_bad_configs),         cmocka_unit_test(test_config_position),
+	    cmocka_unit_test(test_extra_options),       cmocka_unit_test(test_examples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
