@@ -189,6 +189,10 @@ static void parse_node(struct file_ctx *fc, const config_setting_t *g, uint64_t 
 	}
 	*seen |= 1ULL << id;
 	node = cfg_node_define(fc->cfg, id, err);
+	if (!node) {
+		file_err(fc, s, "%s", err);
+		return;
+	}
 	for (int i = 0; i < config_setting_length(g); i++) {
 		const char *name;
 
@@ -202,9 +206,10 @@ static void parse_node(struct file_ctx *fc, const config_setting_t *g, uint64_t 
 			get_size(fc, s, "memory", &node->mem_bytes);
 		else if (!strcmp(name, "distances"))
 			node_distances(fc, s, (uint32_t)id);
-		else if (!strcmp(name, "host") && !get_uint(fc, s, "host", UINT32_MAX, &v))
-			node->host = (uint32_t)v;
-		else if (strcmp(name, "host"))
+		else if (!strcmp(name, "host")) {
+			if (!get_uint(fc, s, "host", UINT32_MAX, &v))
+				node->host = (uint32_t)v;
+		} else
 			file_err(fc, s,
 				 "numa node %" PRId64 ": unknown key '%s' (known: id, cpus, "
 				 "memory, distances, host)",
