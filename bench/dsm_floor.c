@@ -207,10 +207,16 @@ int bench_transport_floor(uint32_t self, const char *const addrs[2], const char 
 			if (i >= 100) /* the first 100 warm the path up */
 				hist_record(out, now_ns() - t0);
 		}
-		/* tell node 1 we are done: a message with req[0] = 0 */
+		/* tell node 1 we are done (req[0] = 0) and wait for its answer, so
+		 * that it has everything before either side closes */
 		req[0] = 0;
-		if (!err && !f.down)
-			transport_send(f.t, 1, req, sizeof(req), NULL);
+		if (!err && !f.down) {
+			unsigned want = f.got + 1;
+
+			err = transport_send(f.t, 1, req, sizeof(req), NULL);
+			while (!err && f.got < want && !f.down)
+				pump(&f, epfd, blocking);
+		}
 	} else {
 		/* answer until node 0 is done (it sends iters+100 requests then a stop) */
 		while (f.got < iters + 101 && !f.down)
