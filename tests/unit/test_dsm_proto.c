@@ -504,6 +504,56 @@ static void test_eagain(void **state)
 	assert_int_equal(dsm_proto_page_state(nodes[1].p, 2), DSM_EXCLUSIVE);
 }
 
+#define BIG_PAGES (1ull << 22) /* a 16 GiB guest */
+
+static int big_install(void *ctx, uint64_t page, const void *data, bool writable)
+{
+	return 0;
+}
+
+static const struct dsm_proto_ops big_ops = {h_send, big_install, h_protect, h_unprotect,
+					     h_drop, h_read_page, h_wake};
+
+static unsigned big_home_of(void *ctx, uint64_t page)
+{
+	return (unsigned)(page / (BIG_PAGES / 4));
+}
+
+/* A 16 GiB guest on 4 nodes: 2 bytes per page everywhere plus 16 per page
+ * homed here, and the directory found for any page of the home's range. */
+static void test_memory_per_page(void **state)
+{
+	struct dsm_proto_params prm = {.self = 1,
+				       .nr_nodes = 4,
+				       .nr_pages = BIG_PAGES,
+				       .home_of = big_home_of,
+				       .ops = &big_ops,
+				       .ctx = &nodes[1]};
+	struct dsm_proto *p;
+	size_t bytes;
+	unsigned owner;
+
+	dsm_policy_defaults(&prm.policy);
+	memset(&nodes[1], 0, sizeof(nodes[1]));
+	nodes[1].id = 1;
+	assert_int_equal(dsm_proto_create(&prm, &p), 0);
+	bytes = dsm_proto_mem_bytes(p);
+	assert_true(bytes >= BIG_PAGES * 2 + BIG_PAGES / 4 * 16);
+	assert_true(bytes < BIG_PAGES * 2 + BIG_PAGES / 4 * 16 + (1u << 20));
+	assert_int_equal(dsm_proto_counters(p)->pages_home, BIG_PAGES / 4);
+	assert_int_equal(dsm_proto_dir(p, BIG_PAGES / 4 - 1, NULL, NULL, NULL), -ENOENT);
+	assert_int_equal(dsm_proto_dir(p, BIG_PAGES / 2, NULL, NULL, NULL), -ENOENT);
+	/* pages 0 and 3 of node 1's range, touched here first */
+	for (uint64_t pg = BIG_PAGES / 4; pg < BIG_PAGES / 4 + 4; pg += 3) {
+		assert_int_equal(dsm_proto_fault(p, pg, true, 1), DSM_FAULT_WAIT);
+		assert_int_equal(dsm_proto_dir(p, pg, &owner, NULL, NULL), 0);
+		assert_int_equal(owner, 1);
+	}
+	assert_int_equal(dsm_proto_dir(p, BIG_PAGES / 2 - 1, &owner, NULL, NULL), 0);
+	assert_int_equal(owner, DSM_NO_NODE);
+	dsm_proto_destroy(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +567,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_migration, teardown_nodes),
 	    cmocka_unit_test_teardown(test_pingpong_pin, teardown_nodes),
 	    cmocka_unit_test_teardown(test_eagain, teardown_nodes),
+	    cmocka_unit_test(test_memory_per_page),
 	};
 
 	log_set_level(LOG_ERR);
