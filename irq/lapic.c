@@ -556,6 +556,12 @@ void ulapic_exit_all(struct vm *vm)
 
 		if (!l)
 			continue;
+		/* a vector still in service when the guest ended points at a lost
+		 * injection or EOI (the test guest ends outside any handler) */
+		if (highest_bit(l->isr) >= 0)
+			pr_warn("vCPU %u: userspace LAPIC ends with vector %d in service, IRR %d, "
+				"TPR 0x%x",
+				i, highest_bit(l->isr), highest_bit(l->irr), reg(l, R_TPR));
 		if (l->timer_fd >= 0)
 			close(l->timer_fd);
 		pthread_mutex_destroy(&l->lock);

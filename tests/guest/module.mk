@@ -8,3 +8,4 @@ TEST_LIST += guest:testguest-ssivm:tests/guest/testguest-ssivm.sh
 TEST_LIST += guest:multiboot-ssivm:tests/guest/multiboot-ssivm.sh
 # the exit port needs vm_request_exit() (vcpu/vm.c)
 SSIVM_OBJS += $(if $(wildcard vcpu/vm.c),$(call objs,devices/debug_exit.c))
+TEST_LIST += guest:irq-modes-ssivm:tests/guest/irq-modes-ssivm.sh
