@@ -298,8 +298,8 @@ static void complete(struct dsm_proto *p, struct pend *pd)
 	}
 	pd->waiters = keep;
 	if (more_write) {
-		/* writers that waited behind a read: upgrade now */
-		p->c.faults_upgrade++;
+		/* writers that waited behind a read (counted as joined faults):
+		 * upgrade now */
 		send_req(p, pd, true);
 		return;
 	}
