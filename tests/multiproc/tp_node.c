@@ -401,7 +401,8 @@ int main(int argc, char **argv)
 	if (self < 0 || !nodes)
 		usage();
 	n = split_addrs(nodes, addrs, TRANSPORT_MAX_NODES);
-	if (self >= n || nd.window == 0)
+	if (self >= n || nd.window == 0 ||
+	    (strcmp(mode, "rtt") && strcmp(mode, "evil") && strcmp(mode, "pingpong")))
 		usage();
 	log_set_node(self);
 	nd.self = (uint32_t)self;
@@ -427,7 +428,8 @@ int main(int argc, char **argv)
 	rc = transport_open(&p, &nd.t);
 	if (rc) {
 		fprintf(stderr, "tp-node %u: transport_open: %s\n", nd.self, strerror(-rc));
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	rs.t = nd.t;
 	printf("tp-node %u: connected to %u nodes\n", nd.self, nd.n - 1);
@@ -451,12 +453,11 @@ int main(int argc, char **argv)
 		if (rc)
 			fprintf(stderr, "tp-node %u: rtt: %s\n", nd.self, strerror(-rc));
 		transport_close(nd.t);
-		return rc ? 1 : 0;
+		rc = rc ? 1 : 0;
+		goto out;
 	}
 	if (!strcmp(mode, "evil"))
 		tp_evil_send_all(nd.t, nd.self, nd.n);
-	else if (strcmp(mode, "pingpong"))
-		usage();
 	rc = run_pingpong(&nd, blocking, max_s);
 	print_stats(&nd);
 	if (rc == 0 && !check_rejects(&nd))
@@ -465,5 +466,11 @@ int main(int argc, char **argv)
 		printf("tp-node %u: OK (%u pings to and from each of %u peers)\n", nd.self,
 		       nd.count, nd.n - 1);
 	transport_close(nd.t);
+out:
+	free(nd.sent);
+	free(nd.pongs);
+	free(nd.pings_in);
+	free(nd.done_from);
+	free(nd.stop_from);
 	return rc;
 }
