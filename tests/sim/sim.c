@@ -439,9 +439,40 @@ void sim_check_directory(struct sim *s)
 	}
 }
 
+/* The gauges and fault counters agree with what the node holds. */
+static void check_counters(struct sim *s)
+{
+	for (unsigned i = 0; i < s->cfg.nodes; i++) {
+		const struct dsm_counters *c = dsm_proto_counters(s->node[i].p);
+		uint64_t ex = 0, sh = 0, homes = 0;
+
+		for (unsigned pg = 0; pg < s->cfg.pages; pg++) {
+			enum dsm_page_state st = dsm_proto_page_state(s->node[i].p, pg);
+			ex += st == DSM_EXCLUSIVE;
+			sh += st == DSM_SHARED;
+			homes += dsm_proto_dir(s->node[i].p, pg, NULL, NULL, NULL) == 0;
+		}
+		if (c->pages_exclusive != ex || c->pages_shared != sh || c->pages_home != homes)
+			sim_fail(s,
+				 "node %u: gauges exclusive/shared/home %llu/%llu/%llu, holds "
+				 "%llu/%llu/%llu",
+				 i, (unsigned long long)c->pages_exclusive,
+				 (unsigned long long)c->pages_shared,
+				 (unsigned long long)c->pages_home, (unsigned long long)ex,
+				 (unsigned long long)sh, (unsigned long long)homes);
+		if (c->faults_read + c->faults_write + c->faults_upgrade != c->faults_remote)
+			sim_fail(s, "node %u: fault kinds do not add up", i);
+		if (c->rejected_total == 0 && s->cfg.junk && s->steps > 20000)
+			sim_fail(s, "node %u: no bad input rejected in %llu steps", i,
+				 (unsigned long long)s->steps);
+	}
+}
+
 void sim_check_final(struct sim *s)
 {
 	static const uint8_t zero[DSM_PAGE_SIZE];
+
+	check_counters(s);
 
 	for (unsigned pg = 0; pg < s->cfg.pages; pg++) {
 		bool nonzero = false, mapped = false;
