@@ -7,3 +7,4 @@ ACPI_TEST_OBJS := $(ACPI_OBJS) $(CONFIG_OBJS) $(call objs,platform/memmap.c) $(C
 $(eval $(call unit_test,test_acpi,tests/unit/test_acpi.c,$(ACPI_TEST_OBJS),$(CONFIG_LIBS)))
 TEST_LIST += unit:acpi-iasl:tests/unit/acpi-iasl.sh
 $(eval $(call unit_test,test_acpi_changes,tests/unit/test_acpi_changes.c,$(ACPI_TEST_OBJS),$(CONFIG_LIBS)))
+$(eval $(call unit_test,test_config_fuzz,tests/unit/test_config_fuzz.c,$(ACPI_TEST_OBJS),$(CONFIG_LIBS)))
