@@ -44,7 +44,7 @@ static struct {
 	const char *tls;
 	char *addrs[MAXN];
 	struct dsm_policy policy;
-} opt = {.pages = 1000, .spin_us = 50, .floor_faults = 20000, .rtt_iters = 10000};
+} opt = {.pages = 1000, .spin_us = 50, .floor_faults = 10000, .rtt_iters = 5000};
 
 static char *mem;
 static unsigned next_bar;
@@ -228,6 +228,7 @@ int main(int argc, char **argv)
 	p.spin_us = opt.spin_us;
 	p.user_only = true;
 	p.on_fatal = on_fatal;
+	p.connect_timeout_ms = 180000; /* nodes 2.. wait while 0 and 1 measure the floors */
 	err = dsm_runtime_start(&p, &rt);
 	if (err)
 		return 3;
