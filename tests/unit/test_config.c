@@ -225,6 +225,15 @@ static void test_defaults(void **state)
 	assert_int_equal(config_node_of_cpu(&cfg, 3), 1);
 	config_free(&cfg);
 
+	/* QEMU's way: cpus= repeated within one node */
+	parse_and_validate(&cfg, NULL,
+			   "--numa id=0,cpus=0,cpus=2,memory=1G --numa id=1,cpus=1,mem=1G", 0, &c);
+	assert_int_equal(c.stage, 2);
+	assert_int_equal(cfg.nr_vcpus, 3);
+	assert_int_equal(cfg.nodes[0].nr_cpus, 2);
+	assert_int_equal(cfg.nodes[0].cpus[1], 2);
+	config_free(&cfg);
+
 	/* without vcpus: the highest listed cpu + 1 */
 	parse_and_validate(&cfg, NULL, "--numa id=0,cpus=0-2,memory=1G", 0, &c);
 	assert_int_equal(c.stage, 2);
