@@ -80,6 +80,16 @@ struct linux_load_params {
 int linux_load(const struct guest_mem *gm, const struct linux_load_params *p,
 	       struct boot_state *st);
 
+/*
+ * Load an ELF vmlinux through its PVH entry (platform/boot/pvh.c): PT_LOAD
+ * segments at their physical addresses (each checked against the file and
+ * guest RAM), struct hvm_start_info at LINUX_ZEROPAGE with the memory map
+ * (e820), command line (LINUX_CMDLINE), initrd as module 0 and the RSDP;
+ * GDT at LINUX_GDT with a flat 32-bit code segment. Fills @st for 32-bit
+ * protected mode, paging off, ebx = start info. 0 or -errno with a message.
+ */
+int pvh_load(const struct guest_mem *gm, const struct linux_load_params *p, struct boot_state *st);
+
 /* Find where an initrd of @size goes: highest page-aligned address with
  * [addr, addr+size) in one RAM range, addr >= @floor, addr+size-1 <= @max.
  * 0 or -ENOSPC. */

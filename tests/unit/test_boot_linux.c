@@ -323,6 +323,96 @@ static void test_detect(void **state)
 	assert_int_equal(boot_image_check("elf", img, sizeof(img)), -ENOEXEC);
 }
 
+/* A synthetic ELF vmlinux: one PT_LOAD at 2 MiB, one PT_NOTE with the PVH
+ * entry. */
+static uint8_t *fake_vmlinux(size_t *size)
+{
+	size_t sz = 8192 + 4096;
+	uint8_t *img = calloc(1, sz);
+	Elf64_Ehdr eh = {.e_ident = {0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT},
+			 .e_type = ET_EXEC,
+			 .e_machine = EM_X86_64,
+			 .e_phoff = 64,
+			 .e_phentsize = sizeof(Elf64_Phdr),
+			 .e_phnum = 2};
+	Elf64_Phdr ph[2] = {
+	    {.p_type = PT_NOTE, .p_offset = 512, .p_filesz = 20},
+	    {.p_type = PT_LOAD,
+	     .p_offset = 8192,
+	     .p_paddr = 2 * MiB,
+	     .p_filesz = 4096,
+	     .p_memsz = 3 * 4096},
+	};
+	uint32_t note[5] = {4, 4, 18, 0x006e6558, 2 * MiB + 0x40};
+
+	memcpy(img, &eh, sizeof(eh));
+	memcpy(img + 64, ph, sizeof(ph));
+	memcpy(img + 512, note, sizeof(note));
+	for (int i = 0; i < 4096; i++)
+		img[8192 + i] = (uint8_t)(i * 7);
+	*size = sz;
+	return img;
+}
+
+static void test_pvh(void **state)
+{
+	size_t size;
+	uint8_t *img = fake_vmlinux(&size);
+	struct vmem v;
+	struct boot_state st;
+	static uint8_t initrd[5000];
+	uint32_t *si;
+	uint64_t q;
+
+	memset(initrd, 0xab, sizeof(initrd));
+	vmem_init(&v, 16 * MiB, 16 * MiB);
+	memset(v.ram + 2 * MiB + 4096, 0xee, 2 * 4096); /* bss must be cleared */
+	assert_int_equal(boot_image_check("elf", img, size), BOOT_FMT_ELF_PVH);
+	struct linux_load_params p = {.path = "elf",
+				      .image = img,
+				      .size = size,
+				      .initrd = initrd,
+				      .initrd_size = sizeof(initrd),
+				      .cmdline = "console=ttyS0",
+				      .rsdp_gpa = 0xE0000};
+	assert_int_equal(pvh_load(&v.gm, &p, &st), 0);
+	assert_int_equal(st.mode, BOOT_CPU_PROT32);
+	assert_int_equal(st.rip, 2 * MiB + 0x40);
+	assert_int_equal(st.rbx, LINUX_ZEROPAGE);
+	assert_memory_equal(v.ram + 2 * MiB, img + 8192, 4096);
+	for (int i = 4096; i < 3 * 4096; i++)
+		assert_int_equal(v.ram[2 * MiB + i], 0);
+	si = (uint32_t *)(v.ram + LINUX_ZEROPAGE);
+	assert_int_equal(si[0], 0x336ec578);        /* magic */
+	assert_int_equal(si[1], 1);                 /* version */
+	assert_int_equal(si[3], 1);                 /* one module: the initrd */
+	memcpy(&q, v.ram + LINUX_ZEROPAGE + 32, 8); /* rsdp_paddr */
+	assert_int_equal(q, 0xE0000);
+	memcpy(&q, v.ram + LINUX_ZEROPAGE + 24, 8); /* cmdline_paddr */
+	assert_string_equal((char *)v.ram + q, "console=ttyS0");
+	memcpy(&q, v.ram + LINUX_ZEROPAGE + 16, 8); /* modlist_paddr */
+	uint64_t mod[2];
+	memcpy(mod, v.ram + q, sizeof(mod));
+	assert_int_equal(mod[1], sizeof(initrd));
+	assert_memory_equal(v.ram + mod[0], initrd, sizeof(initrd));
+	assert_int_equal(si[12], 4); /* memmap_entries: low RAM, reserved, 2 nodes */
+
+	/* a segment running past the end of the file is refused */
+	Elf64_Phdr ph;
+	memcpy(&ph, img + 64 + sizeof(ph), sizeof(ph));
+	ph.p_filesz = 1 * MiB;
+	ph.p_memsz = 1 * MiB;
+	memcpy(img + 64 + sizeof(ph), &ph, sizeof(ph));
+	assert_int_equal(pvh_load(&v.gm, &p, &st), -ENOEXEC);
+	/* a segment outside guest RAM is refused */
+	ph.p_filesz = 4096;
+	ph.p_paddr = 40 * MiB;
+	memcpy(img + 64 + sizeof(ph), &ph, sizeof(ph));
+	assert_int_equal(pvh_load(&v.gm, &p, &st), -ENOMEM);
+	free(v.ram);
+	free(img);
+}
+
 /* The real Debian kernel, when scripts/setup extracted it. */
 static void test_debian_kernel(void **state)
 {
@@ -357,10 +447,10 @@ static void test_debian_kernel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_good),    cmocka_unit_test(test_parse_bad),
-	    cmocka_unit_test(test_load),          cmocka_unit_test(test_e820_hole),
-	    cmocka_unit_test(test_place_initrd),  cmocka_unit_test(test_detect),
-	    cmocka_unit_test(test_debian_kernel),
+	    cmocka_unit_test(test_parse_good),   cmocka_unit_test(test_parse_bad),
+	    cmocka_unit_test(test_load),         cmocka_unit_test(test_e820_hole),
+	    cmocka_unit_test(test_place_initrd), cmocka_unit_test(test_detect),
+	    cmocka_unit_test(test_pvh),          cmocka_unit_test(test_debian_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

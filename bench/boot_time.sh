@@ -1,0 +1,85 @@
+#!/bin/bash
+# bench/boot_time.sh [--runs N] — Linux boot time to the guest's /init on
+# ssivm beside Debian's QEMU booting the same kernel and initramfs with the
+# same topology (2 vCPUs, 2 NUMA nodes of 192 + 128 MiB, distance 25), in one
+# run on the same machine: natively where /dev/kvm works, else both inside
+# the KVM sandbox (scripts/with-kvm). Runs alternate between the two VMMs.
+#
+# Figures per VMM, median of N runs (default 3):
+#   wall_init   wall clock from starting the VMM process to the guest's
+#               "SSIVM-CHECK init" console line (first thing /init prints)
+#   uptime_init the guest kernel's own uptime at that moment
+#   wall_exit   wall clock until the VMM exited after the guest's poweroff -f
+# and the ratio ssivm / QEMU of each. QEMU's figures include its firmware
+# (SeaBIOS + the linuxboot option ROM); ssivm has none.
+set -uo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+BUILD=${BUILD:-build}
+runs=3
+inside=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runs) runs=$2; shift 2 ;;
+	--inside) inside=1; shift ;;
+	*) echo "usage: bench/boot_time.sh [--runs N]" >&2; exit 2 ;;
+	esac
+done
+if [ $inside = 0 ]; then
+	scripts/mkguest >/dev/null || exit 1
+	exec scripts/with-kvm "$0" --inside --runs "$runs"
+fi
+
+k=$BUILD/guest/vmlinuz i=$BUILD/guest/initrd.img
+append="console=ttyS0 quiet panic=-1 ssivm.memtouch=0"
+ssivm_cmd=("$BUILD/ssivm" run --numa id=0,cpus=0,memory=192M,distances=1@25
+	--numa id=1,cpus=1,memory=128M --kernel "$k" --initrd "$i" --cmdline "$append")
+qemu_cmd=(qemu-system-x86_64 -enable-kvm -cpu host -smp 2 -m 320M
+	-object memory-backend-ram,id=m0,size=192M -object memory-backend-ram,id=m1,size=128M
+	-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1
+	-numa dist,src=0,dst=1,val=25 -kernel "$k" -initrd "$i" -append "$append"
+	-nographic -nodefaults -serial stdio -no-reboot)
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# one_run NAME CMD... -> prints "wall_init uptime_init wall_exit status"
+one_run() {
+	local t0 t_init=-1 up=-1 line rc
+	t0=$(now_ms)
+	while IFS= read -r line; do
+		case $line in
+		*"SSIVM-CHECK init uptime="*)
+			t_init=$(now_ms)
+			up=${line##*uptime=}; up=${up%%[!0-9.]*} ;;
+		esac
+	done < <(SSIVM_SERIAL_INPUT=0 SSIVM_LOG=warn "$@" </dev/null 2>&1; echo "EXIT $?")
+	echo "$((t_init - t0)) $up $(($(now_ms) - t0))"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+declare -a s_wi s_up s_we q_wi q_up q_we
+for r in $(seq 1 "$runs"); do
+	read -r a b c < <(one_run "${ssivm_cmd[@]}")
+	s_wi+=("$a"); s_up+=("$b"); s_we+=("$c")
+	echo "run $r ssivm: wall_init ${a} ms, uptime_init ${b} s, wall_exit ${c} ms" >&2
+	read -r a b c < <(one_run "${qemu_cmd[@]}")
+	q_wi+=("$a"); q_up+=("$b"); q_we+=("$c")
+	echo "run $r qemu:  wall_init ${a} ms, uptime_init ${b} s, wall_exit ${c} ms" >&2
+done
+for v in s_wi s_up s_we q_wi q_up q_we; do
+	declare "m_$v=$(eval "printf '%s\n' \"\${$v[@]}\"" | median)"
+done
+bad=0
+for v in "${s_wi[@]}" "${q_wi[@]}"; do [ "$v" -lt 0 ] && bad=1; done
+kvm=native; grep -qw "sbrun=[^ ]*" /proc/cmdline && kvm="inside the KVM sandbox (nested KVM under QEMU TCG)"
+echo "boot_time: $(date -u +%Y-%m-%dT%H:%MZ), $runs runs each, kernel $(cat "$BUILD/kernel/version"), $kvm"
+printf '%-8s %14s %16s %14s\n' vmm wall_init_ms uptime_init_s wall_exit_ms
+printf '%-8s %14s %16s %14s\n' ssivm "$m_s_wi" "$m_s_up" "$m_s_we"
+printf '%-8s %14s %16s %14s\n' qemu "$m_q_wi" "$m_q_up" "$m_q_we"
+awk -v a="$m_s_wi" -v b="$m_q_wi" -v c="$m_s_up" -v d="$m_q_up" -v e="$m_s_we" -v f="$m_q_we" \
+	'BEGIN { printf "ratio ssivm/qemu: wall_init %.2f, uptime_init %.2f, wall_exit %.2f\n", a / b, c / d, e / f }'
+if [ $bad = 1 ]; then
+	echo "boot_time: a guest never reached /init (see the run lines above)" >&2
+	exit 1
+fi
