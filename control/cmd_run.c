@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "control/command.h"
 #include "control/config.h"
+#include "irq/irq.h"
 #include "platform/boot/detect.h"
 #include "vcpu/vm.h"
 
@@ -113,7 +114,8 @@ static int cmd_run(int argc, char **argv)
 	free(img);
 	img = NULL;
 
-	struct vm_params p = {.cfg = &cfg, .irq_mode = ro.irq_mode};
+	struct vm_params p = {
+	    .cfg = &cfg, .irq_mode = ro.irq_mode, .hooks = irq_vcpu_hooks(ro.irq_mode)};
 	status = VM_STATUS_ERROR;
 	if (vm_create(&p, &vm))
 		goto out;
