@@ -48,8 +48,9 @@ check-unit: all $(BUILD)/tests.list
 	scripts/run-tests $(BUILD)/tests.list unit
 
 check-asan:
-	$(MAKE) BUILD=build-asan SAN_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-		CFLAGS="-O1 -g" all build-asan/tests.list
+	CFLAGS="-O1 -g" $(MAKE) BUILD=build-asan \
+		SAN_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		all build-asan/tests.list
 	SSIVM_BUILD=build-asan scripts/run-tests build-asan/tests.list unit multiproc
 
 check-e2e: all $(BUILD)/tests.list
