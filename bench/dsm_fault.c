@@ -228,6 +228,7 @@ int main(int argc, char **argv)
 	p.spin_us = opt.spin_us;
 	p.user_only = true;
 	p.on_fatal = on_fatal;
+	p.peer_timeout_ms = 10000;
 	p.connect_timeout_ms = 180000; /* nodes 2.. wait while 0 and 1 measure the floors */
 	err = dsm_runtime_start(&p, &rt);
 	if (err)

@@ -44,7 +44,9 @@ run() { # tls spin
 		fi
 		pids+=($!)
 	done
-	for ((i = 0; i < n; i++)); do
+	# node 0 leaves last; if it failed, the others have nothing left to wait for
+	wait "${pids[0]}" || { rc=1; echo "node 0 failed:"; tail -n 5 "$logdir/0.err"; kill -9 "${pids[@]:1}" 2>/dev/null; }
+	for ((i = 1; i < n; i++)); do
 		wait "${pids[$i]}" || { rc=1; echo "node $i failed:"; tail -n 5 "$logdir/$i.err"; }
 	done
 	cat "$logdir/0.out"

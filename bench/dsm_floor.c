@@ -173,6 +173,8 @@ int bench_transport_floor(uint32_t self, const char *const addrs[2], const char 
 	    .on_msg = tp_on_msg,
 	    .on_peer_down = tp_on_down,
 	    .arg = &f,
+	    /* a loaded shared machine can stall a process for a second or more */
+	    .peer_timeout_ms = 10000,
 	};
 	uint64_t req[2] = {0x666c6f6f72ull, 0};
 	int err;
