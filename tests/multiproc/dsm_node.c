@@ -5,6 +5,7 @@
  *   dsm-node --node I --nodes N --addrs IP:PORT,IP:PORT,... [--tls tcp|shm|auto]
  *            [--threads T] [--seconds S] [--pages P] [--spin-us U]
  *            [--policy key=value,...] [--metrics SOCKET] [--seed X]
+ *            [--peer-timeout-ms MS]   (default 5000)
  *
  * Joins the cluster, maps the shared region through the DSM runtime and runs
  * T worker threads doing random reads, writes, atomic increments and whole
@@ -32,12 +33,12 @@
 #include <unistd.h>
 
 static struct {
-	unsigned node, nodes, threads, seconds, pages, spin_us;
+	unsigned node, nodes, threads, seconds, pages, spin_us, peer_timeout_ms;
 	const char *tls, *metrics;
 	char *addrs[MAX_NODES];
 	uint64_t seed;
 	struct dsm_policy policy;
-} opt = {.threads = 2, .seconds = 3, .pages = 1024, .spin_us = 50};
+} opt = {.threads = 2, .seconds = 3, .pages = 1024, .spin_us = 50, .peer_timeout_ms = 5000};
 
 static struct dsm_runtime *rt;
 static char *mem;
@@ -390,6 +391,9 @@ static void parse(int argc, char **argv)
 		case 'S':
 			opt.seed = strtoull(optarg, NULL, 0);
 			break;
+		case 'o':
+			opt.peer_timeout_ms = (unsigned)atoi(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -431,6 +435,9 @@ int main(int argc, char **argv)
 	p.user_only = true;
 	p.metrics_path = opt.metrics;
 	p.on_fatal = on_fatal;
+	/* a loaded shared machine can stall a process for a second or more; a
+	 * killed peer is still seen at once (its connections break) */
+	p.peer_timeout_ms = opt.peer_timeout_ms;
 	err = dsm_runtime_start(&p, &rt);
 	if (err == -EPERM || err == -ENOSYS || err == -EOPNOTSUPP) {
 		printf("dsm-node: userfaultfd with write-protect is not available here (%s)\n",
