@@ -17,3 +17,4 @@ esac
 "$bin" --seeds 1-$((1500 / n)) --fifo
 "$bin" --seeds 100001-$((100000 + 800 / n)) --reorder
 "$bin" --seeds 200001-$((200000 + 300 / n)) --nodes 5 --ops 60
+"$bin" --seeds 300001-$((300000 + 30 / n)) --pages 64 --nodes 3 --ops 300

@@ -214,7 +214,7 @@ static void random_cfg(struct sim *s)
 	struct sim_cfg *c = &s->cfg;
 
 	c->nodes = s->opt.nodes ? s->opt.nodes : 2 + sim_below(s, SIM_MAX_NODES - 1);
-	c->pages = 1 + sim_below(s, SIM_MAX_PAGES);
+	c->pages = s->opt.pages ? s->opt.pages : 1 + sim_below(s, 8);
 	c->vcpus = 1 + sim_below(s, SIM_MAX_VCPUS);
 	c->ops = s->opt.ops / 2 + sim_below(s, s->opt.ops + 1);
 	c->reorder = s->opt.reorder >= 0 ? s->opt.reorder : sim_below(s, 3) == 0;
@@ -269,6 +269,9 @@ int sim_setup(struct sim *s)
 		};
 		s->node[i].id = i;
 		s->node[i].sim = s;
+		s->node[i].mem = calloc(s->cfg.pages, DSM_PAGE_SIZE);
+		if (!s->node[i].mem)
+			return -1;
 		if (dsm_proto_create(&prm, &s->node[i].p))
 			return -1;
 	}

@@ -15,7 +15,7 @@
 #include "dsm/proto.h"
 
 #define SIM_MAX_NODES 5
-#define SIM_MAX_PAGES 8
+#define SIM_MAX_PAGES 256 /* with --pages; 1..8 at random otherwise */
 #define SIM_MAX_VCPUS 3
 #define SIM_SLOTS 6     /* checked words per page */
 #define SIM_RW_SLOTS 4  /* slots 0..3: reads and plain writes */
@@ -54,7 +54,7 @@ struct sim_node {
 	unsigned id;
 	struct sim *sim;
 	uint8_t map[SIM_MAX_PAGES];
-	uint8_t mem[SIM_MAX_PAGES][DSM_PAGE_SIZE];
+	uint8_t (*mem)[DSM_PAGE_SIZE]; /* cfg.pages pages */
 };
 
 struct sim_cfg {
@@ -67,6 +67,7 @@ struct sim_cfg {
 
 struct sim_opts {
 	unsigned nodes; /* 0: random 2..5 per seed */
+	unsigned pages; /* 0: random 1..8 per seed */
 	unsigned ops;   /* mean operations per vCPU */
 	unsigned junk;  /* per mille */
 	int reorder;    /* -1: random per seed, 0 fifo, 1 reorder */

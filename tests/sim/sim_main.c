@@ -2,7 +2,7 @@
 /*
  * tests/sim/sim_main.c — command line and run loop of the DSM simulator.
  *
- *   dsm-sim --seeds A-B [--nodes N] [--ops N] [--fifo|--reorder]
+ *   dsm-sim --seeds A-B [--nodes N] [--pages N] [--ops N] [--fifo|--reorder]
  *           [--junk PERMILLE] [--verbose]
  *
  * Exit 0 when every seed passed; 1 at the first failing seed (printed with
@@ -121,11 +121,16 @@ static int run_seed(struct sim *s, uint64_t seed, const struct sim_opts *opt)
 		if (*line)
 			printf("    %s\n", line);
 	}
-	printf("  replay: dsm-sim --seeds %llu --verbose%s%s\n", (unsigned long long)seed,
+	printf("  replay: dsm-sim --seeds %llu --verbose --ops %u --junk %u%s",
+	       (unsigned long long)seed, opt->ops, opt->junk,
 	       opt->reorder == 1   ? " --reorder"
 	       : opt->reorder == 0 ? " --fifo"
-				   : "",
-	       opt->nodes ? " --nodes N" : "");
+				   : "");
+	if (opt->nodes)
+		printf(" --nodes %u", opt->nodes);
+	if (opt->pages)
+		printf(" --pages %u", opt->pages);
+	printf("\n");
 	return -1;
 }
 
@@ -171,14 +176,16 @@ static void print_counters(void)
 static void free_sim(struct sim *s)
 {
 	sim_net_free(s);
-	for (unsigned i = 0; i < SIM_MAX_NODES; i++)
+	for (unsigned i = 0; i < SIM_MAX_NODES; i++) {
 		dsm_proto_destroy(s->node[i].p);
+		free(s->node[i].mem);
+	}
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: dsm-sim --seeds A[-B] [--nodes 2..5] [--ops N] [--fifo|--reorder] "
-			"[--junk PERMILLE] [--verbose]\n");
+	fprintf(stderr, "usage: dsm-sim --seeds A[-B] [--nodes 2..5] [--pages 1..256] [--ops N] "
+			"[--fifo|--reorder] [--junk PERMILLE] [--verbose]\n");
 	exit(2);
 }
 
@@ -202,6 +209,11 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--nodes") && v) {
 			opt.nodes = (unsigned)atoi(v);
 			if (opt.nodes < 2 || opt.nodes > SIM_MAX_NODES)
+				usage();
+			i++;
+		} else if (!strcmp(argv[i], "--pages") && v) {
+			opt.pages = (unsigned)atoi(v);
+			if (opt.pages < 1 || opt.pages > SIM_MAX_PAGES)
 				usage();
 			i++;
 		} else if (!strcmp(argv[i], "--ops") && v) {

@@ -554,6 +554,68 @@ static void test_memory_per_page(void **state)
 	dsm_proto_destroy(p);
 }
 
+static const void *zero_read_page(void *ctx, uint64_t page)
+{
+	static const uint8_t zero[DSM_PAGE_SIZE];
+	return zero;
+}
+
+static const struct dsm_proto_ops pool_ops = {h_send, big_install,    h_protect, h_unprotect,
+					      h_drop, zero_read_page, h_wake};
+
+static unsigned home_zero(void *ctx, uint64_t page)
+{
+	return 0;
+}
+
+/* 150 pages homed at node 0 migrate to node 1 (its directory pool grows
+ * past its first 64 entries), then on to node 2 (node 1 gives the entries
+ * back), then home again to node 0 (its static entries). */
+static void test_migration_pool(void **state)
+{
+	enum { NP = 150 };
+	struct dsm_policy pol;
+	unsigned owner;
+
+	dsm_policy_defaults(&pol);
+	pol.migrate_after = 1;
+	qlen = 0;
+	for (unsigned i = 0; i < NODES; i++) {
+		struct dsm_proto_params prm = {.self = i,
+					       .nr_nodes = NODES,
+					       .nr_pages = NP,
+					       .home_of = home_zero,
+					       .ops = &pool_ops,
+					       .ctx = &nodes[i],
+					       .policy = pol};
+		memset(&nodes[i], 0, sizeof(nodes[i]));
+		nodes[i].id = i;
+		assert_int_equal(dsm_proto_create(&prm, &nodes[i].p), 0);
+	}
+	for (unsigned hop = 1; hop <= 3; hop++) {
+		unsigned to = hop % NODES;
+		for (uint64_t pg = 0; pg < NP; pg++) {
+			assert_true(dsm_proto_fault(nodes[to].p, pg, true, pg) >= 0);
+			deliver_all();
+			clear_logs();
+			assert_int_equal(dsm_proto_page_state(nodes[to].p, pg), DSM_EXCLUSIVE);
+		}
+		for (uint64_t pg = 0; pg < NP; pg++) {
+			assert_int_equal(dsm_proto_dir(nodes[to].p, pg, &owner, NULL, NULL), 0);
+			assert_int_equal(owner, to);
+			for (unsigned i = 0; i < NODES; i++)
+				if (i != to)
+					assert_int_equal(
+					    dsm_proto_dir(nodes[i].p, pg, NULL, NULL, NULL),
+					    -ENOENT);
+		}
+		assert_int_equal(ctr(to)->pages_home, NP);
+	}
+	assert_int_equal(ctr(1)->migrations_in, NP);
+	assert_int_equal(ctr(1)->migrations_out, NP);
+	assert_int_equal(ctr(0)->migrations_in, NP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +630,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_pingpong_pin, teardown_nodes),
 	    cmocka_unit_test_teardown(test_eagain, teardown_nodes),
 	    cmocka_unit_test(test_memory_per_page),
+	    cmocka_unit_test_teardown(test_migration_pool, teardown_nodes),
 	};
 
 	log_set_level(LOG_ERR);
