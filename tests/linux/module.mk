@@ -2,3 +2,4 @@
 # of `ssivm run` on bad images (no KVM needed).
 TEST_LIST += linux:run-bad-kernel:tests/linux/run-bad-kernel.sh
 TEST_LIST += linux:boot-numa:tests/linux/boot-numa.sh
+TEST_LIST += linux:boot-pvh:tests/linux/boot-pvh.sh
