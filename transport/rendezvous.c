@@ -343,8 +343,9 @@ static int accept_higher(const struct rdv_params *rp, int lfd, struct rdv_peer *
 		if (!rc)
 			rc = send_hello(rp, fd, src, rp->deadline_ms);
 		if (rc) {
-			pr_warn("transport: rendezvous: dropped a connection to node %u: %s",
-				rp->self, strerror(-rc));
+			pr_warn(
+			    "transport: node %u: dropped an incoming rendezvous connection (%s)",
+			    rp->self, strerror(-rc));
 			free(tmp.addr);
 			close(fd);
 			continue;

@@ -6,7 +6,9 @@
  * blocking (arm + event fd), a peer that closes, a peer that goes silent
  * (heartbeat timeout) and a rendezvous nobody answers.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -173,6 +176,35 @@ static void *helper(void *arg)
 	return NULL;
 }
 
+/* A stray client that connects to node 0's rendezvous port and sends junk. */
+static void *stray(void *arg)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	const char junk[] = "GET / HTTP/1.0\r\nHost: ssivm\r\n\r\n";
+	struct node *n1 = arg;
+	pthread_t th;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)atoi(strchr(addr0, ':') + 1));
+	for (int i = 0; i < 200; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			if (write(fd, junk, sizeof(junk)) < 0)
+				n1->bad++;
+			usleep(100 * 1000);
+			close(fd);
+			break;
+		}
+		close(fd);
+		usleep(10 * 1000);
+	}
+	/* then the real node 1 */
+	pthread_create(&th, NULL, helper, n1);
+	pthread_join(th, NULL);
+	return NULL;
+}
+
 static void test_deliver_and_close(const char *tls, int k)
 {
 	struct node n0 = {.self = 0, .tls = tls}, n1 = {.self = 1, .tls = tls, .mode = 0};
@@ -182,7 +214,8 @@ static void test_deliver_and_close(const char *tls, int k)
 	pthread_t th;
 
 	set_ports(k);
-	pthread_create(&th, NULL, helper, &n1);
+	/* over TCP, a stray client knocks at the rendezvous port first */
+	pthread_create(&th, NULL, strcmp(tls, "tcp") ? helper : stray, &n1);
 	assert_int_equal(open_node(&n0, 5000), 0);
 	assert_true(transport_event_fd(n0.t) >= 0);
 	assert_int_equal(transport_peer_alive(n0.t, 1), 1);
