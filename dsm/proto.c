@@ -531,8 +531,10 @@ int dsm_proto_recv(struct dsm_proto *p, unsigned from, const void *buf, size_t l
 	enum dsm_msg_err e;
 	int r;
 
-	if (from >= p->n || from == p->self)
+	if (from >= p->n || from == p->self) {
+		proto_reject(p, DSM_REJ_NODE, from, NULL);
 		return -EINVAL;
+	}
 	p->err = 0;
 	e = dsm_msg_decode(buf, len, &m);
 	if (e != DSM_MSG_OK)

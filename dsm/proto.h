@@ -194,7 +194,8 @@ int dsm_proto_fault(struct dsm_proto *p, uint64_t page, bool is_write, uint64_t 
  * with it, or NULL. Everything is checked before anything is acted on.
  * Returns 0; -EPROTO (rejected: malformed, duplicate, or nonsensical in the
  * current state — counted by reason, logged at debug level, no state
- * changed); -EINVAL (from out of range); or an action's error. */
+ * changed); -EINVAL (from out of range or self; counted as DSM_REJ_NODE);
+ * or an action's error. */
 int dsm_proto_recv(struct dsm_proto *p, unsigned from, const void *msg, size_t len,
 		   const void *page_data);
 

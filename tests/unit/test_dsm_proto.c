@@ -314,6 +314,7 @@ static void test_rejects(void **state)
 	setup_nodes(NULL, 0);
 	assert_int_equal(dsm_proto_recv(nodes[0].p, 0, buf, sizeof(buf), NULL), -EINVAL);
 	assert_int_equal(dsm_proto_recv(nodes[0].p, 9, buf, sizeof(buf), NULL), -EINVAL);
+	assert_int_equal(ctr(0)->rejected[DSM_REJ_NODE], 2);
 	assert_int_equal(dsm_proto_recv(nodes[0].p, 1, buf, 3, NULL), -EPROTO);
 	assert_int_equal(ctr(0)->rejected[DSM_REJ_LEN], 1);
 	assert_int_equal(dsm_proto_recv(nodes[0].p, 1, buf, sizeof(buf), NULL), -EPROTO);
