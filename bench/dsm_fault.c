@@ -4,7 +4,8 @@
  * the benchmark cluster (bench/dsm_fault.sh starts them all).
  *
  *   dsm-fault-bench --node I --nodes N --addrs IP:PORT,... [--tls tcp|shm]
- *                   [--pages K] [--spin-us U] [--floor-faults F] [--policy ...]
+ *                   [--pages K] [--spin-us U] [--spin-pending-us W] [--floor-faults F]
+ *                   [--rtt-iters R] [--policy ...]
  *
  * Every measured page has its home on node 1; node 0 faults on each page
  * once, from one thread, timing the access itself (fault, service, wake-up,
@@ -40,11 +41,15 @@
 #define NR_SCEN 4
 
 static struct {
-	unsigned node, nodes, pages, spin_us, floor_faults, rtt_iters;
+	unsigned node, nodes, pages, spin_us, spin_pending_us, floor_faults, rtt_iters;
 	const char *tls;
 	char *addrs[MAXN];
 	struct dsm_policy policy;
-} opt = {.pages = 1000, .spin_us = 50, .floor_faults = 10000, .rtt_iters = 5000};
+} opt = {.pages = 1000,
+	 .spin_us = 50,
+	 .spin_pending_us = 1000,
+	 .floor_faults = 10000,
+	 .rtt_iters = 5000};
 
 static char *mem;
 static unsigned next_bar;
@@ -107,9 +112,16 @@ static void on_fatal(void *arg, int err, const char *why)
 static void parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"node", 1, 0, 'i'},   {"nodes", 1, 0, 'n'},        {"addrs", 1, 0, 'a'},
-	    {"tls", 1, 0, 'T'},    {"pages", 1, 0, 'p'},        {"spin-us", 1, 0, 'u'},
-	    {"policy", 1, 0, 'P'}, {"floor-faults", 1, 0, 'f'}, {"rtt-iters", 1, 0, 'r'},
+	    {"node", 1, 0, 'i'},
+	    {"nodes", 1, 0, 'n'},
+	    {"addrs", 1, 0, 'a'},
+	    {"tls", 1, 0, 'T'},
+	    {"pages", 1, 0, 'p'},
+	    {"spin-us", 1, 0, 'u'},
+	    {"policy", 1, 0, 'P'},
+	    {"floor-faults", 1, 0, 'f'},
+	    {"rtt-iters", 1, 0, 'r'},
+	    {"spin-pending-us", 1, 0, 'w'},
 	    {0, 0, 0, 0},
 	};
 	char *list = NULL;
@@ -141,6 +153,9 @@ static void parse(int argc, char **argv)
 			break;
 		case 'r':
 			opt.rtt_iters = (unsigned)atoi(optarg);
+			break;
+		case 'w':
+			opt.spin_pending_us = (unsigned)atoi(optarg);
 			break;
 		case 'P':
 			if (dsm_policy_parse(&opt.policy, optarg))
@@ -226,6 +241,7 @@ int main(int argc, char **argv)
 	p.home_of = home_of;
 	p.policy = opt.policy;
 	p.spin_us = opt.spin_us;
+	p.spin_pending_us = opt.spin_pending_us;
 	p.user_only = true;
 	p.on_fatal = on_fatal;
 	p.peer_timeout_ms = 10000;

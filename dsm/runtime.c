@@ -140,9 +140,7 @@ static int poll_once(struct dsm_runtime *rt)
 	}
 	if (rt->error)
 		return did;
-	rt->in_progress = true;
 	r = transport_progress(rt->t);
-	rt->in_progress = false;
 	if (rt->outbox && !rt->error)
 		did += rt_flush_outbox(rt);
 	if (r < 0) {
@@ -183,6 +181,7 @@ static void rt_sleep(struct dsm_runtime *rt, struct epoll_event *ev, int max, in
 static void service_loop(struct dsm_runtime *rt)
 {
 	uint64_t spin_ns = (uint64_t)rt->p.spin_us * 1000ull, last_active, last_check;
+	uint64_t pending_ns = (uint64_t)rt->p.spin_pending_us * 1000ull;
 	struct epoll_event ev[4];
 
 	rt->now = last_active = last_check = rt_now_ns();
@@ -210,7 +209,9 @@ static void service_loop(struct dsm_runtime *rt)
 			last_active = rt->now;
 			continue;
 		}
-		if (rt->now - last_active < spin_ns) {
+		/* spin for the window after any activity; while a fault waits for
+		 * a reply, for the longer pending window (the reply is near) */
+		if (rt->now - last_active < (rt->nr_waiting ? pending_ns : spin_ns)) {
 			metrics_inc(&rt->metrics, DSM_C_LOOP_SPIN);
 			continue;
 		}
@@ -314,6 +315,8 @@ int dsm_runtime_start(const struct dsm_runtime_params *p, struct dsm_runtime **o
 	rt->size = p->size;
 	rt->nr_pages = p->size / DSM_PAGE_SIZE;
 	rt->fault_timeout_ms = p->fault_timeout_ms ? p->fault_timeout_ms : 10000;
+	if (rt->p.spin_pending_us < rt->p.spin_us)
+		rt->p.spin_pending_us = rt->p.spin_us;
 	rt->epfd = rt->ctl_epfd = rt->ctl_fd = -1;
 	rt->u.fd = -1;
 	pthread_mutex_init(&rt->lock, NULL);

@@ -20,8 +20,9 @@
  * The service thread owns the protocol instance and the transport; there is no
  * other thread, no queue and no lock between the fault and the wire. It
  * busy-polls (non-blocking uffd read + transport_progress) for spin_us after
- * the last activity, then arms the transport and sleeps in epoll on the uffd,
- * the transport's event fd and its own control eventfd.
+ * the last activity (spin_pending_us while a local fault waits for a reply),
+ * then arms the transport and sleeps in epoll on the uffd, the transport's
+ * event fd and its own control eventfd.
  *
  * Liveness: a peer that crashes or stops answering (transport's on_peer_down)
  * is fatal for this node unless dsm_runtime_quiesce() was called: the region
@@ -65,6 +66,10 @@ struct dsm_runtime_params {
 	/* Busy-poll window after the last activity, microseconds. 0: block in
 	 * epoll as soon as there is nothing to do. */
 	unsigned spin_us;
+	/* Busy-poll window while a local fault waits for a reply (at least
+	 * spin_us): the reply is usually a network round trip away, and a
+	 * sleep costs a wake-up on the critical path. 0: spin_us. */
+	unsigned spin_pending_us;
 	unsigned fault_timeout_ms;                                  /* 0: 10000 */
 	unsigned heartbeat_ms, peer_timeout_ms, connect_timeout_ms; /* 0: transport defaults */
 	/* false (the VMM): faults raised by the kernel on behalf of the process

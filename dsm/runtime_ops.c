@@ -36,10 +36,10 @@ static int op_send(void *ctx, unsigned to, const void *msg, size_t len, const vo
 		rt_fatal(rt, -ENOTCONN, "the protocol needs node %u, which is down", to);
 		return -ENOTCONN;
 	}
-	/* Inside transport_progress (a reply from on_msg) the message waits in
-	 * the outbox until progress returns: transport_send may have to drive
-	 * UCX to make room, which must not happen from inside a UCX callback. */
-	if (!rt->outbox && !rt->in_progress) {
+	/* Sent at once, also from inside transport_progress (the transport
+	 * allows it): a reply must leave before the protocol's next action
+	 * (an owner drops its copy right after sending it). */
+	if (!rt->outbox) {
 		uint64_t t0 = rt_now_ns();
 
 		r = transport_send(rt->t, to, msg, len, page);

@@ -78,7 +78,6 @@ struct dsm_runtime {
 	unsigned nr_held;
 	bool retry_held;
 	struct rt_out *outbox, **outbox_tail, *out_free;
-	bool in_progress; /* inside transport_progress (callbacks may run) */
 
 	/* the page the current protocol call already woke (install/unprotect) */
 	uint64_t woke_page;

@@ -432,6 +432,7 @@ int main(int argc, char **argv)
 	p.size = (size_t)opt.pages * PG;
 	p.policy = opt.policy;
 	p.spin_us = opt.spin_us;
+	p.spin_pending_us = 1000;
 	p.user_only = true;
 	p.metrics_path = opt.metrics;
 	p.on_fatal = on_fatal;
