@@ -12,6 +12,10 @@
 
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 static struct hist *new_hist(void)
 {
@@ -187,6 +191,43 @@ static void test_prometheus_text(void **state)
 	free(m);
 }
 
+/* The endpoint serves the same text over its Unix socket, and cleans up. */
+static void test_endpoint(void **state)
+{
+	struct dsm_metrics *m = malloc(sizeof(*m));
+	struct metrics_server srv;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char path[64], buf[16384];
+	size_t len = 0;
+	ssize_t r;
+	int fd;
+
+	(void)state;
+	metrics_init(m, 5);
+	metrics_add(m, DSM_C_INVAL_SENT, 42);
+	snprintf(path, sizeof(path), "/tmp/test_metrics.%d.sock", (int)getpid());
+	assert_int_equal(metrics_server_start(&srv, path, m), 0);
+	for (int round = 0; round < 2; round++) {
+		len = 0;
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		assert_true(fd >= 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		while ((r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+			len += (size_t)r;
+		close(fd);
+		buf[len] = 0;
+		assert_non_null(
+		    strstr(buf, round ? "ssivm_dsm_invalidations_sent_total{node=\"5\"} 43\n"
+				      : "ssivm_dsm_invalidations_sent_total{node=\"5\"} 42\n"));
+		metrics_add(m, DSM_C_INVAL_SENT, 1); /* live: the next scrape sees 43 */
+	}
+	assert_non_null(strstr(buf, "ssivm_dsm_action_seconds_count{node=\"5\",op=\"copy\"} 0\n"));
+	metrics_server_stop(&srv);
+	assert_int_equal(access(path, F_OK), -1);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +235,7 @@ int main(void)
 	    cmocka_unit_test(test_exact_small),   cmocka_unit_test(test_uniform),
 	    cmocka_unit_test(test_exponential),   cmocka_unit_test(test_bimodal_tail),
 	    cmocka_unit_test(test_huge),          cmocka_unit_test(test_prometheus_text),
+	    cmocka_unit_test(test_endpoint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
