@@ -141,6 +141,13 @@ static uint32_t get32(const uint8_t *p)
 	return le32toh(v);
 }
 
+static const char *tls_name(unsigned mode)
+{
+	static const char *const names[] = {"auto", "tcp", "shm"};
+
+	return mode < 3 ? names[mode] : "unknown";
+}
+
 static int send_hello(const struct rdv_params *rp, int fd, uint32_t dst, uint64_t deadline)
 {
 	uint8_t h[HELLO_SIZE] = {0};
@@ -161,8 +168,10 @@ static int send_hello(const struct rdv_params *rp, int fd, uint32_t dst, uint64_
 
 /*
  * Read and check a hello. want_src == UINT32_MAX: any node with a larger id
- * than ours. Returns 0 with *src and the address filled, or -EPROTO (logged)
- * or -errno.
+ * than ours. Returns 0 with *src and the address filled; -EBADMSG for junk
+ * (not a hello at all: a stray client); -EPROTO (logged) for a node of an
+ * incompatible configuration (other version, cluster size, fabric setting,
+ * node id), with *src set to the id it claims; or -errno.
  */
 static int recv_hello(const struct rdv_params *rp, int fd, uint32_t want_src, uint32_t *src,
 		      struct rdv_peer *out, uint64_t deadline)
@@ -177,31 +186,38 @@ static int recv_hello(const struct rdv_params *rp, int fd, uint32_t want_src, ui
 		return rc;
 	s = get32(h + 8);
 	len = get32(h + 20);
-	if (get32(h) != RDV_MAGIC || h[4] != RDV_VERSION) {
-		pr_warn("transport: rendezvous: hello with bad magic/version (got 0x%08x v%u)",
-			get32(h), h[4]);
+	*src = s;
+	if (get32(h) != RDV_MAGIC) {
+		pr_warn("transport: rendezvous: not a hello (magic 0x%08x)", get32(h));
+		return -EBADMSG;
+	}
+	if (h[4] != RDV_VERSION) {
+		pr_err("transport: rendezvous: node %u speaks rendezvous version %u, we speak %u",
+		       s, h[4], RDV_VERSION);
 		return -EPROTO;
 	}
 	if (get32(h + 16) != rp->nr_nodes || get32(h + 12) != rp->self) {
-		pr_warn(
+		pr_err(
 		    "transport: rendezvous: node %u believes the cluster has %u nodes and we are "
 		    "node %u (we: %u nodes, node %u)",
 		    s, get32(h + 16), get32(h + 12), rp->nr_nodes, rp->self);
 		return -EPROTO;
 	}
 	if (h[6] != rp->tls_mode) {
-		pr_warn("transport: rendezvous: node %u uses another fabric setting (%u, we %u)", s,
-			h[6], rp->tls_mode);
+		pr_err("transport: rendezvous: node %u uses another tls setting (%s, we %s)", s,
+		       tls_name(h[6]), tls_name(rp->tls_mode));
 		return -EPROTO;
 	}
 	if ((want_src != UINT32_MAX && s != want_src) ||
 	    (want_src == UINT32_MAX && (s <= rp->self || s >= rp->nr_nodes))) {
-		pr_warn("transport: rendezvous: unexpected hello from node %u", s);
+		pr_err(
+		    "transport: rendezvous: node %u connected as node %u (two nodes with one id?)",
+		    rp->self, s);
 		return -EPROTO;
 	}
 	if (len == 0 || len > RDV_MAX_ADDR) {
 		pr_warn("transport: rendezvous: node %u sent a worker address of %u bytes", s, len);
-		return -EPROTO;
+		return -EBADMSG;
 	}
 	addr = malloc(len);
 	if (!addr)
@@ -335,10 +351,19 @@ static int accept_higher(const struct rdv_params *rp, int lfd, struct rdv_peer *
 			hello_deadline = rp->deadline_ms;
 		rc = recv_hello(rp, fd, UINT32_MAX, &src, &tmp, hello_deadline);
 		if (!rc && peers[src].fd >= 0) {
-			pr_warn(
-			    "transport: rendezvous: node %u connected twice; dropping the second",
-			    src);
+			pr_err("transport: rendezvous: node %u connected twice (two nodes with one "
+			       "id?)",
+			       src);
 			rc = -EPROTO;
+		}
+		if (rc == -EPROTO) {
+			/* a node of this cluster, configured differently: let it see
+			 * our side of the mismatch too, and fail */
+			if (send_hello(rp, fd, src, hello_deadline))
+				pr_debug("transport: could not answer node %u", src);
+			free(tmp.addr);
+			close(fd);
+			return -EPROTO;
 		}
 		if (!rc)
 			rc = send_hello(rp, fd, src, rp->deadline_ms);

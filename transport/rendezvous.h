@@ -6,9 +6,10 @@
  * every node with a smaller id (retrying until the deadline) and accepts every
  * node with a larger id. On each connection both sides send a hello: magic,
  * version, fabric setting, sender, receiver, cluster size and the sender's
- * UCX worker address. Connections whose hello is malformed or does not match
- * (wrong cluster size, wrong fabric setting, a node already seen) are closed
- * and logged; a stray connection does not stop the rendezvous. The side sockets
+ * UCX worker address. A connection that is not a hello (a stray client) is
+ * closed and logged and the rendezvous goes on; a node configured differently
+ * (version, cluster size, fabric setting, an id already seen) fails it on
+ * both sides with -EPROTO. The side sockets
  * stay open afterwards: they carry the "ready" barrier and the "bye" byte, and
  * their EOF reveals a dead peer at once.
  *

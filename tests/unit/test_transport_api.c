@@ -316,6 +316,34 @@ static void test_nobody_shows_up(void **state)
 	assert_true(now_ms() - t0 < 2000);
 }
 
+/* Two nodes of one cluster with different tls settings: both fail fast. */
+static void *mismatched(void *arg)
+{
+	struct node *nd = arg;
+	int rc = open_node(nd, 5000);
+
+	if (rc != -EPROTO)
+		snprintf(nd->err, sizeof(nd->err), "node 1 open: %d, expected -EPROTO", rc);
+	if (!rc)
+		transport_close(nd->t);
+	return NULL;
+}
+
+static void test_tls_mismatch(void **state)
+{
+	struct node n0 = {.self = 0, .tls = "tcp"}, n1 = {.self = 1, .tls = "shm"};
+	uint64_t t0 = now_ms();
+	pthread_t th;
+
+	set_ports(0);
+	pthread_create(&th, NULL, mismatched, &n1);
+	assert_int_equal(open_node(&n0, 5000), -EPROTO);
+	pthread_join(th, NULL);
+	if (n1.err[0])
+		fail_msg("%s", n1.err);
+	assert_true(now_ms() - t0 < 3000);
+}
+
 static void test_bad_params(void **state)
 {
 	struct node nd = {0};
@@ -350,6 +378,7 @@ int main(void)
 	    cmocka_unit_test(test_shm),
 	    cmocka_unit_test(test_heartbeat_timeout),
 	    cmocka_unit_test(test_nobody_shows_up),
+	    cmocka_unit_test(test_tls_mismatch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
