@@ -281,8 +281,8 @@ static void complete(struct dsm_proto *p, struct pend *pd)
 	done.flags = s == DSM_EXCLUSIVE ? DSM_MF_WRITE : 0;
 	p->pages[page].home = pd->home;
 	p->c.grants++;
-	proto_emit(p, pd->home, &done, false);
 
+	/* wake first: the vCPUs run while the DONE goes out */
 	for (w = pd->waiters; w >= 0;) {
 		int32_t next = p->wt[w].next;
 		if (p->wt[w].write && s != DSM_EXCLUSIVE) {
@@ -297,6 +297,7 @@ static void complete(struct dsm_proto *p, struct pend *pd)
 		w = next;
 	}
 	pd->waiters = keep;
+	proto_emit(p, pd->home, &done, false);
 	if (more_write) {
 		/* writers that waited behind a read (counted as joined faults):
 		 * upgrade now */

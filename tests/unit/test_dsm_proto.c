@@ -232,7 +232,7 @@ static void test_read_then_upgrade(void **state)
 	assert_int_equal(dsm_proto_fault(nodes[1].p, 0, true, 1), DSM_FAULT_WAIT);
 	assert_string_equal(nodes[1].log, "send 0 REQ 0;");
 	deliver_all();
-	assert_string_equal(nodes[1].log, "send 0 REQ 0;install 0 rw zero;send 0 DONE 0;wake 0 1;");
+	assert_string_equal(nodes[1].log, "send 0 REQ 0;install 0 rw zero;wake 0 1;send 0 DONE 0;");
 	nodes[1].mem[0][100] = 42;
 	clear_logs();
 
@@ -243,7 +243,7 @@ static void test_read_then_upgrade(void **state)
 	deliver(); /* FWD -> 1 */
 	assert_string_equal(nodes[1].log, "protect 0;send 2 DATA 0;");
 	deliver(); /* DATA -> 2 */
-	assert_string_equal(nodes[2].log, "send 0 REQ 0;install 0 ro;send 0 DONE 0;wake 0 5;");
+	assert_string_equal(nodes[2].log, "send 0 REQ 0;install 0 ro;wake 0 5;send 0 DONE 0;");
 	assert_int_equal(nodes[2].mem[0][100], 42);
 	deliver(); /* DONE -> 0 */
 	assert_int_equal(dsm_proto_dir(nodes[0].p, 0, &owner, &set, NULL), 0);
@@ -256,7 +256,7 @@ static void test_read_then_upgrade(void **state)
 	deliver_all();
 	assert_string_equal(nodes[0].log, "send 1 INV 0;send 2 GRANT 0;");
 	assert_string_equal(nodes[1].log, "drop 0;send 2 INV_ACK 0;");
-	assert_string_equal(nodes[2].log, "send 0 REQ 0;unprotect 0;send 0 DONE 0;wake 0 6;");
+	assert_string_equal(nodes[2].log, "send 0 REQ 0;unprotect 0;wake 0 6;send 0 DONE 0;");
 	assert_int_equal(ctr(2)->upgrades_in_place, 1);
 	assert_int_equal(ctr(2)->faults_upgrade, 1);
 	assert_int_equal(ctr(2)->pages_recv, 1); /* only the read brought data */
