@@ -122,6 +122,7 @@ static int pump(struct transport_rtt *rs, int epfd, unsigned spin_us)
 		return 0;
 	if (n < 0)
 		return n;
+	rs->sleeps++;
 	epoll_wait(epfd, &ev, 1, 100);
 	return 0;
 }

@@ -54,6 +54,7 @@ struct transport_rtt {
 	uint64_t last_resp_id;
 	unsigned resp_count;
 	int peer_down;
+	unsigned sleeps; /* times this side slept in epoll (blocking mode) */
 };
 
 /* The on_msg callback to give transport_open (arg = struct transport_rtt *). */

@@ -452,6 +452,8 @@ int main(int argc, char **argv)
 		}
 		if (rc)
 			fprintf(stderr, "tp-node %u: rtt: %s\n", nd.self, strerror(-rc));
+		else
+			printf("rtt: node=%u sleeps=%u\n", nd.self, rs.sleeps);
 		transport_close(nd.t);
 		rc = rc ? 1 : 0;
 		goto out;
