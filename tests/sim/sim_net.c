@@ -7,8 +7,10 @@
  *
  * Ordering: by default each pair is FIFO (what UCX endpoints guarantee) and
  * pairs interleave arbitrarily. With cfg.reorder, a packet may also overtake
- * up to 7 older packets of its own pair (each packet at most 16 times, so it
- * stays inside the receiver's 64-message duplicate window).
+ * up to 7 older packets of its own pair; the oldest packet of a pair is
+ * overtaken at most 16 times, which keeps delays far inside the receiver's
+ * 64-message duplicate window (a real message refused as stale would fail
+ * the run, it would not pass silently).
  *
  * Every packet gets its wire sequence number here, per pair, so forged
  * packets can take a number of their own.
