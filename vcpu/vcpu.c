@@ -333,7 +333,10 @@ static bool handle_exit(struct vcpu *v)
 			return false;
 		}
 	case KVM_EXIT_SHUTDOWN:
-		fatal_exit(v, "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
+		/* on AMD, KVM re-initialises the VMCB at a shutdown: what the
+		 * report shows is then the reset state, not the faulting one */
+		fatal_exit(v, "KVM_EXIT_SHUTDOWN: the guest triple-faulted (on AMD hosts the "
+			      "registers below may already be the reset state)");
 		return false;
 	case KVM_EXIT_FAIL_ENTRY:
 		fatal_exit(v, "KVM_EXIT_FAIL_ENTRY: hardware entry failure reason 0x%llx",

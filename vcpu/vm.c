@@ -421,8 +421,15 @@ int vm_run(struct vm *vm)
 			vcpu_kick(v);
 			pthread_join(v->thread, NULL);
 			v->thread_started = false;
+			pr_info("vCPU %u: %llu exits (%llu port I/O, %llu MMIO)", i,
+				(unsigned long long)v->nr_exits, (unsigned long long)v->nr_io_exits,
+				(unsigned long long)v->nr_mmio_exits);
 		}
 	}
+	pr_info("buses: %llu unclaimed port-I/O and %llu unclaimed MMIO accesses, %llu device "
+		"errors",
+		(unsigned long long)vm->pio.nr_unclaimed, (unsigned long long)vm->mmio.nr_unclaimed,
+		(unsigned long long)(vm->pio.nr_errors + vm->mmio.nr_errors));
 	return status;
 }
 
