@@ -58,7 +58,13 @@ if [ "$fabric" = tcp ]; then
 	done
 else
 	[ -d /dev/shm ] && [ -w /dev/shm ] || skip "no writable /dev/shm for UCX shared memory"
-	base=$((20000 + ($$ % 5000) * 8))
+	# n consecutive ports nobody listens on (other tests run at the same time)
+	for ((try = 0; try < 50; try++)); do
+		base=$((20000 + RANDOM % 20000))
+		busy=$(ss -Htln 2>/dev/null | awk '{print $4}' | sed 's/.*://' |
+			awk -v b="$base" -v n="$n" '$1 >= b && $1 < b + n' | wc -l)
+		[ "$busy" = 0 ] && break
+	done
 	addrs=
 	for ((i = 0; i < n; i++)); do
 		addrs+="127.0.0.1:$((base + i)),"

@@ -55,12 +55,26 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* A TCP port on loopback that nobody listens on right now (the kernel's pick). */
+static int free_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    !getsockname(fd, (struct sockaddr *)&sa, &len))
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
 static void set_ports(int k)
 {
-	int base = 20000 + (int)(getpid() % 8000) * 4 + k * 2;
-
-	snprintf(addr0, sizeof(addr0), "127.0.0.1:%d", base);
-	snprintf(addr1, sizeof(addr1), "127.0.0.1:%d", base + 1);
+	snprintf(addr0, sizeof(addr0), "127.0.0.1:%d", free_port());
+	snprintf(addr1, sizeof(addr1), "127.0.0.1:%d", free_port());
 }
 
 static void on_msg(void *arg, uint32_t from, const void *msg, size_t len, const void *page)
