@@ -55,7 +55,9 @@ enum irq_mode {
 /* Exit statuses vm_run() returns (besides the exit port's (v << 1) | 1). */
 #define VM_STATUS_POWEROFF 0 /* ACPI S5 through PM1a_CNT (devices/power.c) */
 #define VM_STATUS_ERROR 1    /* something the VMM could not handle; reported */
-#define VM_STATUS_RESET 4    /* reset via port 0xCF9 or the keyboard controller */
+#define VM_STATUS_RESET 4    /* reset via port 0xCF9 (devices/power.c) */
+/* SIGINT/SIGTERM during vm_run(): 128 + the signal, after every vCPU printed
+ * its state (vcpu_report). */
 
 /*
  * Hooks for an interrupt controller that lives in user space (IRQ_USER,
@@ -72,7 +74,10 @@ struct vcpu_hooks {
 	/* An exit the core does not handle itself (KVM_EXIT_IRQ_WINDOW_OPEN,
 	 * KVM_EXIT_HLT with no in-kernel LAPIC, KVM_EXIT_IOAPIC_EOI, ...).
 	 * Return 0 handled (run again), -ENOENT not mine (core reports it as
-	 * unhandled), other -errno fatal. */
+	 * unhandled; a HLT nobody handles ends the VM with VM_STATUS_ERROR:
+	 * nothing could wake the vCPU), other -errno fatal. The core handles
+	 * IO, MMIO, INTR, SYSTEM_EVENT and reports SHUTDOWN, FAIL_ENTRY and
+	 * INTERNAL_ERROR itself. */
 	int (*exit)(struct vcpu *vcpu, struct kvm_run *run, void *opaque);
 	void *opaque;
 };
@@ -88,7 +93,10 @@ struct vm_params {
 	/* Which vCPUs run on this host: NULL = all of cfg->nr_vcpus; else
 	 * local[i] for i < cfg->nr_vcpus. vCPU 0 (the boot vCPU) gets the
 	 * registers vm_load_kernel() sets, the others start in
-	 * KVM_MP_STATE_UNINITIALIZED and wait for INIT/SIPI. */
+	 * KVM_MP_STATE_UNINITIALIZED and wait for INIT/SIPI (IRQ_KERNEL,
+	 * IRQ_SPLIT: KVM handles INIT/SIPI). With IRQ_USER, KVM refuses that
+	 * state: the APs are runnable at the reset vector and the pre_run
+	 * hook must hold them until the guest's SIPI. */
 	const bool *local;
 	const struct vcpu_hooks *hooks; /* NULL = none */
 };
