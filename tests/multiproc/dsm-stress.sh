@@ -12,6 +12,9 @@
 #   kill    as tcp; node N-1 is killed (SIGKILL) mid-run: every other node must
 #           report it by id and stop with status 3 within a bounded time
 #   killshm as kill, over shared memory
+#   evil    as tcp; node N-1 is tests/multiproc/dsm_evil.c, a member that sends
+#           the others garbage DSM messages: they must reject and count them
+#           (bad messages > 0 in their metrics) and still pass every check
 # Environment: DSM_STRESS_POLICY (dsm-node --policy), DSM_STRESS_SPIN_US.
 # Exit 77 (with the reason last) when it cannot run here.
 set -u
@@ -58,7 +61,7 @@ net=ns
 base_port=$((20000 + ($$ % 20000)))
 case $mode in
 shm | killshm) net=none tls=shm ;;
-tcp | kill | netem) tls=tcp ;;
+tcp | kill | netem | evil) tls=tcp ;;
 *) echo "unknown mode $mode"; exit 2 ;;
 esac
 
@@ -83,6 +86,11 @@ for ((i = 0; i < n; i++)); do
 		--seconds "$run_secs" --seed $((start + i)) --spin-us "${DSM_STRESS_SPIN_US:-50}"
 		--metrics "$logdir/node$i.sock")
 	[ -n "${DSM_STRESS_POLICY:-}" ] && cmd+=(--policy "$DSM_STRESS_POLICY")
+	if [ "$mode" = evil ]; then
+		cmd+=(--evil-node $((n - 1)))
+		[ $i = $((n - 1)) ] && cmd=("$build/bin/dsm-evil" --node $i --nodes "$n" --addrs "$addrs"
+			--tls "$tls" --seconds $((secs + 1)) ${DSM_EVIL_ARGS:-})
+	fi
 	if [ $net = ns ]; then
 		ip netns exec "$name-$i" "${cmd[@]}" >"$logdir/node$i.log" 2>&1 &
 	else
@@ -135,6 +143,16 @@ kill*)
 			fail=1
 		fi
 	done
+	if [ "$mode" = evil ]; then
+		grep -h "dsm-evil: sent" "$logdir/node$((n - 1)).log"
+		for ((i = 0; i < n - 1; i++)); do
+			bad=$(sed -n "s/^node $i: .*bad messages \([0-9]*\).*/\1/p" "$logdir/node$i.log" | tail -n1)
+			if [ -z "$bad" ] || [ "$bad" = 0 ]; then
+				echo "FAIL: node $i counted no rejected message from the misbehaving node"
+				fail=1
+			fi
+		done
+	fi
 	;;
 esac
 pids=()

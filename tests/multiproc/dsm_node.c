@@ -6,6 +6,8 @@
  *            [--threads T] [--seconds S] [--pages P] [--spin-us U]
  *            [--policy key=value,...] [--metrics SOCKET] [--seed X]
  *            [--peer-timeout-ms MS]   (default 5000)
+ *            [--evil-node E]   node E runs dsm-evil: it homes no page, takes
+ *                              no part in the checks, sends garbage
  *
  * Joins the cluster, maps the shared region through the DSM runtime and runs
  * T worker threads doing random reads, writes, atomic increments and whole
@@ -34,11 +36,13 @@
 
 static struct {
 	unsigned node, nodes, threads, seconds, pages, spin_us, peer_timeout_ms;
+	int evil; /* the misbehaving member (dsm-evil), -1: none */
 	const char *tls, *metrics;
 	char *addrs[MAX_NODES];
 	uint64_t seed;
 	struct dsm_policy policy;
-} opt = {.threads = 2, .seconds = 3, .pages = 1024, .spin_us = 50, .peer_timeout_ms = 5000};
+} opt = {
+    .threads = 2, .seconds = 3, .pages = 1024, .spin_us = 50, .peer_timeout_ms = 5000, .evil = -1};
 
 static struct dsm_runtime *rt;
 static char *mem;
@@ -50,6 +54,20 @@ static uint64_t errors; /* atomic */
 		if (__atomic_fetch_add(&errors, 1, __ATOMIC_RELAXED) < 20)                         \
 			pr_err("CHECK FAILED: " __VA_ARGS__);                                      \
 	} while (0)
+
+/* nodes that run dsm-node (all but the misbehaving one) */
+static unsigned nr_honest(void)
+{
+	return opt.nodes - (opt.evil >= 0);
+}
+
+/* Homes in contiguous blocks over the honest nodes only. */
+static unsigned home_of(void *arg, uint64_t page)
+{
+	unsigned k = (unsigned)(page * nr_honest() / opt.pages);
+
+	return opt.evil >= 0 && k >= (unsigned)opt.evil ? k + 1 : k;
+}
 
 static unsigned nr_writers(void)
 {
@@ -291,6 +309,8 @@ static void check_final_image(void)
 	for (unsigned n = 0; n < opt.nodes; n++) {
 		const struct report *r = (const struct report *)page_u64(report_page(n));
 
+		if ((int)n == opt.evil)
+			continue;
 		if (r->magic != REPORT_MAGIC || r->node != n) {
 			CHECK_FAIL("report of node %u missing or corrupt (magic 0x%llx)", n,
 				   (unsigned long long)r->magic);
@@ -346,10 +366,11 @@ static void usage(void)
 static void parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"node", 1, 0, 'i'},    {"nodes", 1, 0, 'n'},   {"addrs", 1, 0, 'a'},
-	    {"tls", 1, 0, 'T'},     {"threads", 1, 0, 't'}, {"seconds", 1, 0, 's'},
-	    {"pages", 1, 0, 'p'},   {"spin-us", 1, 0, 'u'}, {"policy", 1, 0, 'P'},
-	    {"metrics", 1, 0, 'm'}, {"seed", 1, 0, 'S'},    {0, 0, 0, 0},
+	    {"node", 1, 0, 'i'},      {"nodes", 1, 0, 'n'},   {"addrs", 1, 0, 'a'},
+	    {"tls", 1, 0, 'T'},       {"threads", 1, 0, 't'}, {"seconds", 1, 0, 's'},
+	    {"pages", 1, 0, 'p'},     {"spin-us", 1, 0, 'u'}, {"policy", 1, 0, 'P'},
+	    {"metrics", 1, 0, 'm'},   {"seed", 1, 0, 'S'},    {"peer-timeout-ms", 1, 0, 'o'},
+	    {"evil-node", 1, 0, 'e'}, {0, 0, 0, 0},
 	};
 	char *list = NULL;
 	int c;
@@ -394,6 +415,9 @@ static void parse(int argc, char **argv)
 		case 'o':
 			opt.peer_timeout_ms = (unsigned)atoi(optarg);
 			break;
+		case 'e':
+			opt.evil = atoi(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -434,6 +458,8 @@ int main(int argc, char **argv)
 	p.spin_us = opt.spin_us;
 	p.spin_pending_us = 1000;
 	p.user_only = true;
+	if (opt.evil >= 0)
+		p.home_of = home_of;
 	p.metrics_path = opt.metrics;
 	p.on_fatal = on_fatal;
 	/* a loaded shared machine can stall a process for a second or more; a
@@ -472,7 +498,7 @@ int main(int argc, char **argv)
 		(unsigned long long)ops[0], (unsigned long long)ops[1], (unsigned long long)ops[2],
 		(unsigned long long)ops[3], (unsigned long long)ops[4], (unsigned long long)errors);
 	publish_report(ws);
-	if (barrier(PG_BAR0, opt.nodes))
+	if (barrier(PG_BAR0, nr_honest()))
 		return 3;
 	check_final_image();
 	/* leave in order: everyone checked; node 0 releases and leaves last */
@@ -482,7 +508,7 @@ int main(int argc, char **argv)
 	if (opt.node == 0) {
 		struct timespec ts = {0, 200000};
 
-		while (__atomic_load_n(page_u64(PG_BAR1), __ATOMIC_ACQUIRE) < opt.nodes)
+		while (__atomic_load_n(page_u64(PG_BAR1), __ATOMIC_ACQUIRE) < nr_honest())
 			nanosleep(&ts, NULL);
 		verdict = errors ? 2 : 1;
 		__atomic_store_n(page_u64(PG_RELEASE), verdict, __ATOMIC_RELEASE);
