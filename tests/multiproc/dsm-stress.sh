@@ -121,16 +121,21 @@ kill*)
 			echo "FAIL: node $i exited $rc after node $victim was killed (expected 3, DSM failure):"
 			grep -v '^ *[0-9]* *0x\|^ *[0-9]*  */' "$logdir/node$i.log" | tail -n 12
 			fail=1
-		elif ! grep -q "node $victim" "$logdir/node$i.log"; then
-			echo "FAIL: node $i stopped but did not name node $victim"
+		elif named=$(sed -n 's/.*DSM failed: .*node \([0-9]*\).*/\1/p' "$logdir/node$i.log" | head -n1)
+			[ -z "$named" ] || [ "$named" = "$i" ] || [ "$named" -ge "$n" ]; then
+			# it must name the killed node, or another survivor (all of which
+			# stop too: a cascade where that node had named the victim)
+			echo "FAIL: node $i stopped but named neither node $victim nor a survivor"
 			fail=1
 		elif [ $dt -gt 20 ]; then
 			echo "FAIL: node $i took ${dt}s to stop after node $victim was killed"
 			fail=1
 		else
 			echo "node $i stopped after ${dt}s: $(grep -m1 'DSM failed' "$logdir/node$i.log")"
+			[ "$named" = "$victim" ] && named_victim=1
 		fi
 	done
+	[ -n "${named_victim:-}" ] || [ $fail = 1 ] || { echo "FAIL: no node named node $victim"; fail=1; }
 	;;
 *)
 	for ((i = 0; i < n; i++)); do
