@@ -4,7 +4,8 @@
  * the benchmark cluster (bench/dsm_fault.sh starts them all).
  *
  *   dsm-fault-bench --node I --nodes N --addrs IP:PORT,... [--tls tcp|shm]
- *                   [--pages K] [--spin-us U] [--spin-pending-us W] [--floor-faults F]
+ *                   [--pages K] [--spin-us U] [--spin-pending-us W] [--spin-max-us M]
+ *                   [--floor-faults F]
  *                   [--rtt-iters R] [--policy ...]
  *
  * Every measured page has its home on node 1; node 0 faults on each page
@@ -41,7 +42,7 @@
 #define NR_SCEN 4
 
 static struct {
-	unsigned node, nodes, pages, spin_us, spin_pending_us, floor_faults, rtt_iters;
+	unsigned node, nodes, pages, spin_us, spin_pending_us, spin_max_us, floor_faults, rtt_iters;
 	const char *tls;
 	char *addrs[MAXN];
 	struct dsm_policy policy;
@@ -112,17 +113,12 @@ static void on_fatal(void *arg, int err, const char *why)
 static void parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"node", 1, 0, 'i'},
-	    {"nodes", 1, 0, 'n'},
-	    {"addrs", 1, 0, 'a'},
-	    {"tls", 1, 0, 'T'},
-	    {"pages", 1, 0, 'p'},
-	    {"spin-us", 1, 0, 'u'},
-	    {"policy", 1, 0, 'P'},
-	    {"floor-faults", 1, 0, 'f'},
-	    {"rtt-iters", 1, 0, 'r'},
-	    {"spin-pending-us", 1, 0, 'w'},
-	    {0, 0, 0, 0},
+	    {"node", 1, 0, 'i'},        {"nodes", 1, 0, 'n'},
+	    {"addrs", 1, 0, 'a'},       {"tls", 1, 0, 'T'},
+	    {"pages", 1, 0, 'p'},       {"spin-us", 1, 0, 'u'},
+	    {"policy", 1, 0, 'P'},      {"floor-faults", 1, 0, 'f'},
+	    {"rtt-iters", 1, 0, 'r'},   {"spin-pending-us", 1, 0, 'w'},
+	    {"spin-max-us", 1, 0, 'x'}, {0, 0, 0, 0},
 	};
 	char *list = NULL;
 	int c;
@@ -156,6 +152,9 @@ static void parse(int argc, char **argv)
 			break;
 		case 'w':
 			opt.spin_pending_us = (unsigned)atoi(optarg);
+			break;
+		case 'x':
+			opt.spin_max_us = (unsigned)atoi(optarg);
 			break;
 		case 'P':
 			if (dsm_policy_parse(&opt.policy, optarg))
@@ -242,6 +241,7 @@ int main(int argc, char **argv)
 	p.policy = opt.policy;
 	p.spin_us = opt.spin_us;
 	p.spin_pending_us = opt.spin_pending_us;
+	p.spin_max_us = opt.spin_max_us;
 	p.user_only = true;
 	p.on_fatal = on_fatal;
 	p.peer_timeout_ms = 10000;

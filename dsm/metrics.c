@@ -86,6 +86,8 @@ static const struct {
      "service loop iterations spent busy-polling", "counter"},
     {DSM_C_LOOP_SLEEP, "ssivm_dsm_loop_sleeps_total", NULL,
      "times the service loop blocked in epoll", "counter"},
+    {DSM_C_SPIN_WINDOW, "ssivm_dsm_spin_window_nanoseconds", NULL,
+     "current busy-poll window of the service loop", "gauge"},
 };
 
 static double ratio(uint64_t a, uint64_t b)
@@ -175,7 +177,8 @@ size_t metrics_format_summary(const struct dsm_metrics *m, char *buf, size_t len
 	    (unsigned long long)metrics_get(m, DSM_C_FAULT_FAILED), remote_ratio(m));
 	put(&o,
 	    "node %d: fetches %llu, invalidations sent %llu received %llu, messages sent %llu "
-	    "received %llu, bytes sent %llu received %llu, pages owned %llu, bad messages %llu\n",
+	    "received %llu, bytes sent %llu received %llu, pages owned %llu, bad messages %llu, "
+	    "spin window %.0f us\n",
 	    m->node, (unsigned long long)metrics_get(m, DSM_C_REMOTE_FETCH),
 	    (unsigned long long)metrics_get(m, DSM_C_INVAL_SENT),
 	    (unsigned long long)metrics_get(m, DSM_C_INVAL_RECV),
@@ -184,7 +187,8 @@ size_t metrics_format_summary(const struct dsm_metrics *m, char *buf, size_t len
 	    (unsigned long long)metrics_get(m, DSM_C_BYTES_SENT),
 	    (unsigned long long)metrics_get(m, DSM_C_BYTES_RECV),
 	    (unsigned long long)metrics_get(m, DSM_C_PAGES_OWNED),
-	    (unsigned long long)metrics_get(m, DSM_C_BAD_MSG));
+	    (unsigned long long)metrics_get(m, DSM_C_BAD_MSG),
+	    (double)metrics_get(m, DSM_C_SPIN_WINDOW) / 1e3);
 	if (h) {
 		hist_snapshot(&m->service_ns, h);
 		put(&o,

@@ -24,6 +24,7 @@
  *   ssivm_dsm_fault_service_seconds       summary: quantile 0.5 0.9 0.99 0.999,
  *                                         _sum, _count; plus _max (gauge)
  *   ssivm_dsm_loop_spins_total / ssivm_dsm_loop_sleeps_total  event loop
+ *   ssivm_dsm_spin_window_nanoseconds     gauge: the current busy-poll window
  *   ssivm_dsm_action_seconds{op="copy"|"protect"|"unprotect"|"drop"|"wake"|
  *                            "send"|"recv"}  summary: time the service thread
  *                                         spends per action (quantile 0.5 0.99)
@@ -55,6 +56,7 @@ enum dsm_counter {
 	DSM_C_BAD_MSG,
 	DSM_C_LOOP_SPIN,
 	DSM_C_LOOP_SLEEP,
+	DSM_C_SPIN_WINDOW, /* gauge, nanoseconds */
 	DSM_C_NR,
 };
 

@@ -182,6 +182,7 @@ static void service_loop(struct dsm_runtime *rt)
 {
 	uint64_t spin_ns = (uint64_t)rt->p.spin_us * 1000ull, last_active, last_check;
 	uint64_t pending_ns = (uint64_t)rt->p.spin_pending_us * 1000ull;
+	uint64_t spin_min = spin_ns, spin_max = (uint64_t)rt->p.spin_max_us * 1000ull, t_sleep;
 	struct epoll_event ev[4];
 
 	rt->now = last_active = last_check = rt_now_ns();
@@ -226,8 +227,21 @@ static void service_loop(struct dsm_runtime *rt)
 			break;
 		}
 		metrics_inc(&rt->metrics, DSM_C_LOOP_SLEEP);
+		t_sleep = rt_now_ns();
 		rt_sleep(rt, ev, 4, rt->nr_waiting ? 20 : 500);
 		rt->now = last_active = rt_now_ns();
+		/* Adaptive window (as KVM's halt polling): woken soon after going to
+		 * sleep means polling a little longer would have saved the wake-up:
+		 * grow the window; a long sleep means polling was wasted: shrink it. */
+		if (spin_max > spin_min) {
+			if (rt->now - t_sleep < spin_max)
+				spin_ns = spin_ns * 2 > spin_max
+					      ? spin_max
+					      : (spin_ns < 10000 ? 10000 : spin_ns * 2);
+			else
+				spin_ns = spin_ns / 2 < spin_min ? spin_min : spin_ns / 2;
+			metrics_set(&rt->metrics, DSM_C_SPIN_WINDOW, spin_ns);
+		}
 	}
 	rt_sync_metrics(rt);
 	if (rt->error)
@@ -317,6 +331,7 @@ int dsm_runtime_start(const struct dsm_runtime_params *p, struct dsm_runtime **o
 	rt->fault_timeout_ms = p->fault_timeout_ms ? p->fault_timeout_ms : 10000;
 	if (rt->p.spin_pending_us < rt->p.spin_us)
 		rt->p.spin_pending_us = rt->p.spin_us;
+	metrics_set(&rt->metrics, DSM_C_SPIN_WINDOW, (uint64_t)rt->p.spin_us * 1000ull);
 	rt->epfd = rt->ctl_epfd = rt->ctl_fd = -1;
 	rt->u.fd = -1;
 	pthread_mutex_init(&rt->lock, NULL);

@@ -70,6 +70,11 @@ struct dsm_runtime_params {
 	 * spin_us): the reply is usually a network round trip away, and a
 	 * sleep costs a wake-up on the critical path. 0: spin_us. */
 	unsigned spin_pending_us;
+	/* > spin_us: the window adapts between spin_us and spin_max_us, like
+	 * KVM's halt polling: it doubles (from at least 10 us) when a sleep
+	 * ended within spin_max_us (polling would have caught the event), and
+	 * halves when a sleep lasted longer. 0 or <= spin_us: fixed window. */
+	unsigned spin_max_us;
 	unsigned fault_timeout_ms;                                  /* 0: 10000 */
 	unsigned heartbeat_ms, peer_timeout_ms, connect_timeout_ms; /* 0: transport defaults */
 	/* false (the VMM): faults raised by the kernel on behalf of the process
