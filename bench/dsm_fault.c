@@ -80,7 +80,7 @@ static volatile uint64_t *word(unsigned page, unsigned i)
 static void barrier(void)
 {
 	volatile uint64_t *c = word(next_bar++, 0);
-	struct timespec ts = {0, 100000};
+	struct timespec ts = {0, 1000000}; /* 1 ms: idle nodes must not disturb the measured path */
 
 	__atomic_fetch_add(c, 1, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(c, __ATOMIC_ACQUIRE) < opt.nodes)
@@ -326,7 +326,8 @@ int main(int argc, char **argv)
 		metrics_format_summary(dsm_runtime_metrics(rt), buf, sizeof(buf));
 		fputs(buf, stdout);
 	} else {
-		struct timespec ts = {0, 100000};
+		struct timespec ts = {
+		    0, 1000000}; /* 1 ms: idle nodes must not disturb the measured path */
 
 		char buf[1024];
 
