@@ -5,7 +5,7 @@
  *
  *   dsm-fault-bench --node I --nodes N --addrs IP:PORT,... [--tls tcp|shm]
  *                   [--pages K] [--spin-us U] [--spin-pending-us W] [--spin-max-us M]
- *                   [--floor-faults F]
+ *                   [--floor-faults F] [--no-move]
  *                   [--rtt-iters R] [--policy ...]
  *
  * Every measured page has its home on node 1; node 0 faults on each page
@@ -43,6 +43,7 @@
 
 static struct {
 	unsigned node, nodes, pages, spin_us, spin_pending_us, spin_max_us, floor_faults, rtt_iters;
+	int no_move;
 	const char *tls;
 	char *addrs[MAXN];
 	struct dsm_policy policy;
@@ -113,12 +114,19 @@ static void on_fatal(void *arg, int err, const char *why)
 static void parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"node", 1, 0, 'i'},        {"nodes", 1, 0, 'n'},
-	    {"addrs", 1, 0, 'a'},       {"tls", 1, 0, 'T'},
-	    {"pages", 1, 0, 'p'},       {"spin-us", 1, 0, 'u'},
-	    {"policy", 1, 0, 'P'},      {"floor-faults", 1, 0, 'f'},
-	    {"rtt-iters", 1, 0, 'r'},   {"spin-pending-us", 1, 0, 'w'},
-	    {"spin-max-us", 1, 0, 'x'}, {0, 0, 0, 0},
+	    {"node", 1, 0, 'i'},
+	    {"nodes", 1, 0, 'n'},
+	    {"addrs", 1, 0, 'a'},
+	    {"tls", 1, 0, 'T'},
+	    {"pages", 1, 0, 'p'},
+	    {"spin-us", 1, 0, 'u'},
+	    {"policy", 1, 0, 'P'},
+	    {"floor-faults", 1, 0, 'f'},
+	    {"rtt-iters", 1, 0, 'r'},
+	    {"spin-pending-us", 1, 0, 'w'},
+	    {"spin-max-us", 1, 0, 'x'},
+	    {"no-move", 0, 0, 'M'},
+	    {0, 0, 0, 0},
 	};
 	char *list = NULL;
 	int c;
@@ -155,6 +163,9 @@ static void parse(int argc, char **argv)
 			break;
 		case 'x':
 			opt.spin_max_us = (unsigned)atoi(optarg);
+			break;
+		case 'M':
+			opt.no_move = 1;
 			break;
 		case 'P':
 			if (dsm_policy_parse(&opt.policy, optarg))
@@ -242,6 +253,7 @@ int main(int argc, char **argv)
 	p.spin_us = opt.spin_us;
 	p.spin_pending_us = opt.spin_pending_us;
 	p.spin_max_us = opt.spin_max_us;
+	p.no_move = opt.no_move;
 	p.user_only = true;
 	p.on_fatal = on_fatal;
 	p.peer_timeout_ms = 10000;

@@ -28,7 +28,7 @@ void metrics_init(struct dsm_metrics *m, int node)
 const char *metrics_op_name(enum dsm_op_hist op)
 {
 	static const char *const names[DSM_OP_NR] = {"copy", "protect", "unprotect", "drop",
-						     "wake", "send",    "recv"};
+						     "wake", "send",    "recv",      "move"};
 
 	return (unsigned)op < DSM_OP_NR ? names[op] : "?";
 }

@@ -26,7 +26,7 @@
  *   ssivm_dsm_loop_spins_total / ssivm_dsm_loop_sleeps_total  event loop
  *   ssivm_dsm_spin_window_nanoseconds     gauge: the current busy-poll window
  *   ssivm_dsm_action_seconds{op="copy"|"protect"|"unprotect"|"drop"|"wake"|
- *                            "send"|"recv"}  summary: time the service thread
+ *                            "send"|"recv"|"move"}  summary: time the service thread
  *                                         spends per action (quantile 0.5 0.99)
  */
 #ifndef SSIVM_DSM_METRICS_H
@@ -69,6 +69,7 @@ enum dsm_op_hist {
 	DSM_OP_WAKE,      /* UFFDIO_WAKE */
 	DSM_OP_SEND,      /* transport_send */
 	DSM_OP_RECV,      /* one peer message through the protocol, actions included */
+	DSM_OP_MOVE,      /* UFFDIO_MOVE: an exclusive page leaves (replaces protect + drop) */
 	DSM_OP_NR,
 };
 

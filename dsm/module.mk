@@ -5,7 +5,7 @@
 # one, so the programs below name them with $$(...) (second expansion).
 DSM_UFFD_OBJS := $(call objs,dsm/uffd.c)
 DSM_METRICS_OBJS := $(call objs,dsm/metrics_hist.c dsm/metrics.c)
-DSM_RUNTIME_OBJS := $(call objs,dsm/runtime.c dsm/runtime_ops.c) $(DSM_UFFD_OBJS) $(DSM_METRICS_OBJS)
+DSM_RUNTIME_OBJS := $(call objs,dsm/runtime.c dsm/runtime_ops.c dsm/runtime_move.c) $(DSM_UFFD_OBJS) $(DSM_METRICS_OBJS)
 SSIVM_OBJS += $(DSM_RUNTIME_OBJS) $(call objs,control/cmd_stats.c)
 
 $(eval $(call unit_test,test_metrics_hist,tests/unit/test_metrics_hist.c,$(DSM_METRICS_OBJS) $(COMMON_OBJS)))

@@ -195,6 +195,7 @@ static void service_loop(struct dsm_runtime *rt)
 		if (rt->tick_policy && rt->now - rt->last_tick >= 1000000ull) {
 			int r = dsm_proto_tick(rt->proto, rt->now);
 
+			rt_move_end_event(rt);
 			rt->last_tick = rt->now;
 			if (r && r != -EPROTO)
 				rt_fatal(rt, r, "protocol tick failed: %s", strerror(-r));
@@ -308,7 +309,7 @@ static int setup_local(struct dsm_runtime *rt)
 	if ((err = add_fd(rt->epfd, rt->u.fd)) || (err = add_fd(rt->epfd, rt->ctl_fd)) ||
 	    (err = add_fd(rt->ctl_epfd, rt->ctl_fd)))
 		return err;
-	return 0;
+	return rt_move_setup(rt);
 }
 
 int dsm_runtime_start(const struct dsm_runtime_params *p, struct dsm_runtime **out)

@@ -82,6 +82,9 @@ struct dsm_runtime_params {
 	 * only (UFFD_USER_MODE_ONLY), enough for tests without KVM. */
 	bool user_only;
 	const char *metrics_path; /* Unix socket for the Prometheus text; NULL: none */
+	/* Never send an exclusive page away with UFFDIO_MOVE (one TLB shootdown,
+	 * Linux >= 6.8); use write-protect + copy + MADV_DONTNEED (two). */
+	bool no_move;
 	/* Called once, on the service thread, when the node fails (see above);
 	 * why names the node/page. May be NULL. Must not call the runtime. */
 	void (*on_fatal)(void *arg, int err, const char *why);

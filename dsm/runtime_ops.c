@@ -36,6 +36,10 @@ static int op_send(void *ctx, unsigned to, const void *msg, size_t len, const vo
 		rt_fatal(rt, -ENOTCONN, "the protocol needs node %u, which is down", to);
 		return -ENOTCONN;
 	}
+	if (page)
+		page = rt_page_to_send(rt, msg, len, page);
+	else if (rt_lazy_flush(rt))
+		return -EIO;
 	/* Sent at once, also from inside transport_progress (the transport
 	 * allows it): a reply must leave before the protocol's next action
 	 * (an owner drops its copy right after sending it). */
@@ -105,8 +109,13 @@ static int op_install(void *ctx, uint64_t page, const void *data, bool writable)
 {
 	struct dsm_runtime *rt = ctx;
 	uintptr_t a = page_addr(rt, page);
-	uint64_t t0 = rt_now_ns();
-	int r = uffd_copy(&rt->u, a, data ? data : rt->zero_page, DSM_PAGE_SIZE, writable, false);
+	uint64_t t0;
+	int r;
+
+	if (rt_lazy_flush(rt))
+		return -EIO;
+	t0 = rt_now_ns();
+	r = uffd_copy(&rt->u, a, data ? data : rt->zero_page, DSM_PAGE_SIZE, writable, false);
 
 	if (r == -EEXIST) { /* replacing a read-only copy: drop it, then install */
 		r = uffd_drop(&rt->u, a, DSM_PAGE_SIZE);
@@ -128,8 +137,13 @@ static int op_install(void *ctx, uint64_t page, const void *data, bool writable)
 static int op_protect(void *ctx, uint64_t page)
 {
 	struct dsm_runtime *rt = ctx;
-	uint64_t t0 = rt_now_ns();
-	int r = uffd_wp(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE, true, true);
+	uint64_t t0;
+	int r;
+
+	if (rt_lazy_protect(rt, page))
+		return rt->error; /* deferred (see runtime_move.c) */
+	t0 = rt_now_ns();
+	r = uffd_wp(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE, true, true);
 
 	timed(rt, DSM_OP_PROTECT, t0);
 	if (r)
@@ -141,8 +155,13 @@ static int op_protect(void *ctx, uint64_t page)
 static int op_unprotect(void *ctx, uint64_t page)
 {
 	struct dsm_runtime *rt = ctx;
-	uint64_t t0 = rt_now_ns();
-	int r = uffd_wp(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE, false, false);
+	uint64_t t0;
+	int r;
+
+	if (rt_lazy_flush(rt))
+		return -EIO;
+	t0 = rt_now_ns();
+	r = uffd_wp(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE, false, false);
 
 	timed(rt, DSM_OP_UNPROTECT, t0);
 	if (r) {
@@ -158,8 +177,15 @@ static int op_unprotect(void *ctx, uint64_t page)
 static int op_drop(void *ctx, uint64_t page)
 {
 	struct dsm_runtime *rt = ctx;
-	uint64_t t0 = rt_now_ns();
-	int r = uffd_drop(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE);
+	uint64_t t0;
+	int r;
+
+	if (rt_drop_moved(rt, page))
+		return 0; /* it left with UFFDIO_MOVE */
+	if (rt_lazy_flush(rt))
+		return -EIO;
+	t0 = rt_now_ns();
+	r = uffd_drop(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE);
 
 	timed(rt, DSM_OP_DROP, t0);
 	if (r)
@@ -173,6 +199,8 @@ static const void *op_read_page(void *ctx, uint64_t page)
 	struct dsm_runtime *rt = ctx;
 	enum dsm_page_state st = dsm_proto_page_state(rt->proto, page);
 
+	if (rt->lazy_wp && rt->lazy_page != page)
+		rt_lazy_flush(rt);
 	if (st == DSM_INVALID) {
 		/* reading it would fault on our own mapping and hang this thread */
 		rt_fatal(rt, -EPROTO, "the protocol read page 0x%llx, which is not mapped here",
@@ -206,6 +234,7 @@ static void op_wake(void *ctx, uint64_t page, uint64_t token)
 		return;
 	}
 	s = &rt->slots[token];
+	rt_lazy_flush(rt);
 	if (!(rt->woke_valid && rt->woke_page == page)) {
 		uint64_t t0 = rt_now_ns();
 		int r = uffd_wake(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE);
@@ -266,6 +295,7 @@ static int start_fault(struct dsm_runtime *rt, const struct uffd_fault *f, uint6
 	rt->nr_waiting++;
 	rt->woke_valid = false;
 	r = dsm_proto_fault(rt->proto, page, f->write, tok);
+	rt_move_end_event(rt);
 	if (r == DSM_FAULT_WAIT)
 		return 1;
 	/* not waiting: give the slot back */
@@ -331,6 +361,7 @@ static void on_msg(void *arg, uint32_t from, const void *msg, size_t len, const 
 	uint64_t t0 = rt_now_ns();
 
 	r = dsm_proto_recv(rt->proto, from, msg, len, page);
+	rt_move_end_event(rt);
 	timed(rt, DSM_OP_RECV, t0);
 	if (r == -EPROTO) {
 		/* counted by the protocol; log the first few, then every 1000th */
@@ -448,6 +479,7 @@ int rt_open_peers(struct dsm_runtime *rt)
 
 void rt_free_queues(struct dsm_runtime *rt)
 {
+	rt_move_free(rt);
 	while (rt->outbox) {
 		struct rt_out *o = rt->outbox;
 

@@ -18,7 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define RT_BATCH 16 /* uffd events read per pass */
+#define RT_BATCH 16        /* uffd events read per pass */
+#define RT_STAGE_PAGES 256 /* staging pages for UFFDIO_MOVE, recycled together */
 
 /* A fault handed to the protocol and not woken yet; its index is the token. */
 struct rt_slot {
@@ -84,6 +85,12 @@ struct dsm_runtime {
 	bool woke_valid;
 	char *zero_page;
 	uint64_t rejects_logged;
+
+	/* UFFDIO_MOVE transfer (runtime_move.c) */
+	bool use_move, lazy_wp, moved;
+	uint64_t lazy_page, moved_page;
+	char *stage;
+	unsigned stage_next;
 };
 
 uint64_t rt_now_ns(void);
@@ -99,5 +106,21 @@ void rt_handle_fault(struct dsm_runtime *rt, const struct uffd_fault *f, uint64_
 int rt_retry_held(struct dsm_runtime *rt);
 int rt_flush_outbox(struct dsm_runtime *rt);
 void rt_free_queues(struct dsm_runtime *rt);
+
+/* runtime_move.c */
+int rt_move_setup(struct dsm_runtime *rt);
+void rt_move_free(struct dsm_runtime *rt);
+/* protect(page): 1 when deferred (until the page is sent or anything else happens) */
+int rt_lazy_protect(struct dsm_runtime *rt, uint64_t page);
+/* do a deferred protection now (before any other action); 0 or -errno */
+int rt_lazy_flush(struct dsm_runtime *rt);
+/* the page to attach to msg: the deferred page moved to staging for an
+ * exclusive transfer, else page (protected first if it was deferred) */
+const void *rt_page_to_send(struct dsm_runtime *rt, const uint8_t *msg, size_t len,
+			    const void *page);
+/* drop(page) of a page that was moved away: true (nothing left to do) */
+bool rt_drop_moved(struct dsm_runtime *rt, uint64_t page);
+/* after each protocol call: flush what is deferred, check the drop came */
+void rt_move_end_event(struct dsm_runtime *rt);
 
 #endif

@@ -25,10 +25,25 @@ int uffd_open(struct uffd *u, void *base, size_t len, bool user_only)
 	if (((uintptr_t)base | len) & (uintptr_t)(sysconf(_SC_PAGESIZE) - 1) || !len)
 		return -EINVAL;
 	u->fd = (int)syscall(SYS_userfaultfd, flags);
-	if (u->fd < 0 && user_only && errno == EINVAL) /* kernel without USER_MODE_ONLY */
-		u->fd = (int)syscall(SYS_userfaultfd, flags & ~UFFD_USER_MODE_ONLY);
+	if (u->fd < 0 && user_only && errno == EINVAL) { /* kernel without USER_MODE_ONLY */
+		flags &= ~UFFD_USER_MODE_ONLY;
+		u->fd = (int)syscall(SYS_userfaultfd, flags);
+	}
 	if (u->fd < 0)
 		return -errno;
+	/* UFFDIO_API may be called once per descriptor, and asking for a feature
+	 * the kernel lacks fails it: learn the features on a probe descriptor. */
+	{
+		struct uffdio_api probe = {.api = UFFD_API};
+		int pfd = (int)syscall(SYS_userfaultfd, flags);
+
+		if (pfd >= 0) {
+			if (ioctl(pfd, UFFDIO_API, &probe) == 0 &&
+			    (probe.features & UFFD_FEATURE_MOVE))
+				api.features |= UFFD_FEATURE_MOVE;
+			close(pfd);
+		}
+	}
 	if (ioctl(u->fd, UFFDIO_API, &api) < 0)
 		goto fail;
 	u->features = api.features;
@@ -46,6 +61,8 @@ int uffd_open(struct uffd *u, void *base, size_t len, bool user_only)
 		goto fail;
 	}
 	u->has_poison = !!(reg.ioctls & ((__u64)1 << _UFFDIO_POISON));
+	u->has_move =
+	    (u->features & UFFD_FEATURE_MOVE) && (reg.ioctls & ((__u64)1 << _UFFDIO_MOVE));
 	u->base = (uintptr_t)base;
 	u->len = len;
 	return 0;
@@ -54,6 +71,32 @@ fail:
 	close(u->fd);
 	u->fd = -1;
 	return err;
+}
+
+int uffd_register_missing(struct uffd *u, void *base, size_t len)
+{
+	struct uffdio_register reg = {
+	    .range = {.start = (uintptr_t)base, .len = len},
+	    .mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+
+	return ioctl(u->fd, UFFDIO_REGISTER, &reg) < 0 ? -errno : 0;
+}
+
+int uffd_move(struct uffd *u, uintptr_t dst, uintptr_t src, size_t len)
+{
+	struct uffdio_move m = {.dst = dst, .src = src, .len = len};
+
+	if (!u->has_move)
+		return -EOPNOTSUPP;
+	for (;;) {
+		m.move = 0;
+		if (ioctl(u->fd, UFFDIO_MOVE, &m) == 0)
+			return 0;
+		if (errno == EAGAIN || errno == EINTR)
+			continue;
+		return -errno;
+	}
 }
 
 void uffd_close(struct uffd *u)

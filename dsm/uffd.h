@@ -30,6 +30,22 @@
 #ifndef UFFD_FEATURE_POISON
 #define UFFD_FEATURE_POISON (1 << 14) /* 6.6 */
 #endif
+#ifndef UFFD_FEATURE_MOVE
+#define UFFD_FEATURE_MOVE (1 << 16) /* 6.8 */
+#endif
+#ifndef _UFFDIO_MOVE
+#define _UFFDIO_MOVE (0x05)
+struct uffdio_move {
+	__u64 dst;
+	__u64 src;
+	__u64 len;
+#define UFFDIO_MOVE_MODE_DONTWAKE ((__u64)1 << 0)
+#define UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES ((__u64)1 << 1)
+	__u64 mode;
+	__s64 move;
+};
+#define UFFDIO_MOVE _IOWR(UFFDIO, _UFFDIO_MOVE, struct uffdio_move)
+#endif
 #ifndef _UFFDIO_POISON
 #define _UFFDIO_POISON (0x08)
 struct uffdio_poison {
@@ -45,6 +61,7 @@ struct uffd {
 	int fd;
 	uint64_t features; /* as granted by UFFDIO_API */
 	bool has_poison;   /* UFFDIO_POISON usable (kernel >= 6.6) */
+	bool has_move;     /* UFFDIO_MOVE usable (kernel >= 6.8) */
 	uintptr_t base;
 	size_t len;
 };
@@ -64,6 +81,15 @@ struct uffd_fault {
  * memory, would then not be delivered: the VMM must pass false).
  */
 int uffd_open(struct uffd *u, void *base, size_t len, bool user_only);
+/* Register another range [base, base+len) on the same descriptor for missing
+ * faults only (e.g. a staging area that UFFDIO_MOVE fills). It is not
+ * unregistered by uffd_close (unmap it). */
+int uffd_register_missing(struct uffd *u, void *base, size_t len);
+/* Move the page(s) at src to dst (a missing range registered on u) in one
+ * step: src becomes missing (its next access faults), dst holds the contents;
+ * one TLB shootdown for src. -EOPNOTSUPP before Linux 6.8; -EBUSY when the
+ * page cannot be moved (e.g. shared or pinned): fall back to copying. */
+int uffd_move(struct uffd *u, uintptr_t dst, uintptr_t src, size_t len);
 /* Unregister and close. Safe on a zeroed or already closed struct. */
 void uffd_close(struct uffd *u);
 
