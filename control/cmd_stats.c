@@ -116,7 +116,8 @@ static void summary(const char *t)
 	printf("node %d\n", node);
 	printf("  faults          %.0f (read %.0f, write %.0f, write-protect %.0f)\n", rd + wr + wp,
 	       rd, wr, wp);
-	printf("  local / remote  %.0f / %.0f   failed %.0f   remote miss ratio %.3f\n",
+	printf("  local / remote  %.0f / %.0f (remote counts joins of a request in flight)   "
+	       "failed %.0f   remote miss ratio %.3f\n",
 	       V("ssivm_dsm_faults_local_total"), V("ssivm_dsm_faults_remote_total"),
 	       V("ssivm_dsm_faults_failed_total"), V("ssivm_dsm_remote_miss_ratio"));
 	printf("  fetches         %.0f   invalidations sent %.0f received %.0f\n",

@@ -167,7 +167,7 @@ size_t metrics_format_summary(const struct dsm_metrics *m, char *buf, size_t len
 		buf[0] = 0;
 	put(&o,
 	    "node %d: faults %llu (read %llu, write %llu, write-protect %llu), local %llu, "
-	    "remote %llu, failed %llu, remote miss ratio %.3f\n",
+	    "remote %llu (with joins), failed %llu, remote miss ratio %.3f\n",
 	    m->node, (unsigned long long)total_faults(m),
 	    (unsigned long long)metrics_get(m, DSM_C_FAULT_READ),
 	    (unsigned long long)metrics_get(m, DSM_C_FAULT_WRITE),
