@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,38 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+#define WATCHDOG_S 120
+#define STATUS_WATCHDOG 124
+
+struct watchdog {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	struct vm *vm;
+};
+
+/* Ends a guest that hangs (a lost interrupt leaves the idle test halted for
+ * good) with STATUS_WATCHDOG after WATCHDOG_S seconds. */
+static void *watchdog_main(void *arg)
+{
+	struct watchdog *w = arg;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += WATCHDOG_S;
+	pthread_mutex_lock(&w->lock);
+	while (!w->done) {
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT) {
+			fprintf(stderr, "irq_bench: the guest did not end within %d s: stopped\n",
+				WATCHDOG_S);
+			vm_request_exit(w->vm, STATUS_WATCHDOG);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
 static int boot(enum irq_mode mode, const char *cmdline, struct run_result *r)
 {
 	char log[] = "/tmp/irq_bench.XXXXXX";
@@ -96,9 +129,19 @@ static int boot(enum irq_mode mode, const char *cmdline, struct run_result *r)
 		close(null);
 	}
 	double t0 = now_ms();
+	struct watchdog w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, vm};
+	pthread_t wd;
+	bool wd_started = pthread_create(&wd, NULL, watchdog_main, &w) == 0;
 
 	r->status = vm_run(vm);
 	r->wall_ms = now_ms() - t0;
+	if (wd_started) {
+		pthread_mutex_lock(&w.lock);
+		w.done = true;
+		pthread_cond_signal(&w.cond);
+		pthread_mutex_unlock(&w.lock);
+		pthread_join(wd, NULL);
+	}
 	if (saved >= 0) {
 		dup2(saved, STDOUT_FILENO);
 		close(saved);

@@ -20,6 +20,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,8 +103,114 @@ static void signal_msi(int vmfd, uint32_t dest, uint32_t dm, uint32_t vec)
 	xioctl(vmfd, KVM_SIGNAL_MSI, &msi, "KVM_SIGNAL_MSI");
 }
 
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/*
+ * Capture latency of a fixed IPI, sender's ICR write -> host thread knows.
+ * The sender (vCPU 0, code at 0x2000) loops: OUT 0x82 (the host stamps t0
+ * and resumes it), ICR write to APIC ID 1 vector 0x50. The proxy (vCPU 1)
+ * is either polled (KVM_GET_LAPIC in a loop, IRR bit, cleared with
+ * KVM_SET_LAPIC) or runs a private stub (sti; hlt, vector 0x50: EOI, OUT
+ * 0xE0, iret) so that the IPI makes it exit to the host.
+ */
+#define ROUNDS 200
+static volatile int captured, stop_capture;
+static double t_cap[ROUNDS + 1];
+static int proxy_fd;
+static struct kvm_run *proxy_run;
+
+static void *poll_main(void *arg)
+{
+	struct kvm_lapic_state l;
+
+	while (!stop_capture && captured < ROUNDS) {
+		xioctl(proxy_fd, KVM_GET_LAPIC, &l, "KVM_GET_LAPIC");
+		if (irr_has(&l, 0x50)) {
+			double t = now_ns();
+
+			irr_clear(&l, 0x50);
+			xioctl(proxy_fd, KVM_SET_LAPIC, &l, "KVM_SET_LAPIC");
+			t_cap[captured] = t;
+			__atomic_store_n(&captured, captured + 1, __ATOMIC_RELEASE);
+		}
+	}
+	return NULL;
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+static void *stub_main(void *arg)
+{
+	while (!stop_capture && captured < ROUNDS) {
+		if (ioctl(proxy_fd, KVM_RUN, NULL) < 0)
+			break;
+		if (proxy_run->exit_reason == KVM_EXIT_IO && proxy_run->io.port == 0xe0) {
+			t_cap[captured] = now_ns();
+			__atomic_store_n(&captured, captured + 1, __ATOMIC_RELEASE);
+		} else if (proxy_run->exit_reason != KVM_EXIT_MMIO) {
+			fprintf(stderr, "irq_proxy_probe: proxy exit %u\n", proxy_run->exit_reason);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Run the sender ROUNDS times against the capture thread @fn; median ns. */
+static double capture_latency(int v0, struct kvm_run *run, void *(*fn)(void *))
+{
+	double lat[ROUNDS];
+	pthread_t th;
+	struct kvm_regs r = {.rip = 0x2000, .rflags = 2};
+
+	xioctl(v0, KVM_SET_REGS, &r, "KVM_SET_REGS");
+	captured = stop_capture = 0;
+	pthread_create(&th, NULL, fn, NULL);
+	run_to_out(v0, run); /* first OUT 0x82 */
+	for (int i = 0; i < ROUNDS; i++) {
+		double t0 = now_ns();
+
+		run_to_out(v0, run); /* ICR write, then the next OUT 0x82 */
+		while (__atomic_load_n(&captured, __ATOMIC_ACQUIRE) <= i) {
+			if (now_ns() - t0 > 2e9) {
+				printf("  round %d: nothing captured within 2 s\n", i);
+				stop_capture = 1;
+				proxy_run->immediate_exit = 1;
+				pthread_kill(th, SIGUSR1); /* out of KVM_RUN */
+				pthread_join(th, NULL);
+				return -1;
+			}
+		}
+		lat[i] = t_cap[i] - t0;
+	}
+	stop_capture = 1;
+	proxy_run->immediate_exit = 1;
+	pthread_kill(th, SIGUSR1);
+	pthread_join(th, NULL);
+	proxy_run->immediate_exit = 0;
+	qsort(lat, ROUNDS, sizeof(lat[0]), cmp_d);
+	return lat[ROUNDS / 2];
+}
+
 int main(void)
 {
+	alarm(120); /* a hang ends the probe (and the sandbox) with SIGALRM */
+	setvbuf(stdout, NULL, _IONBF, 0);
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
 	if (kvm < 0) {
@@ -137,6 +245,31 @@ int main(void)
 	*p++ = 0xe6;
 	*p++ = 0x81;
 	*p++ = 0xf4; /* hlt */
+	/* capture-latency sender at 0x2000: out 0x82; ICR hi; ICR lo; jmp back */
+	p = mem + 0x2000;
+	*p++ = 0xe6;
+	*p++ = 0x82;
+	p = emit_mov(p, 0xfee00310, 1u << 24);
+	p = emit_mov(p, 0xfee00300, 0x4050);
+	*p++ = 0xeb; /* jmp rel8 back to 0x2000 */
+	*p = (uint8_t)(0x2000 - (p + 1 - mem));
+	p++;
+	/* proxy stub: 0x3000 sti; hlt; jmp 0x3000. 0x3100: EOI; out 0xe0; iret */
+	p = mem + 0x3000;
+	*p++ = 0xfb;
+	*p++ = 0xf4;
+	*p++ = 0xeb;
+	*p++ = 0xfc;
+	p = emit_mov(mem + 0x3100, 0xfee000b0, 0);
+	*p++ = 0xe6;
+	*p++ = 0xe0;
+	*p++ = 0xcf;
+	/* GDT at 0x5000 (null, code 0x08, data 0x10); IDT at 0x4000, gate 0x50 */
+	uint64_t gdt[3] = {0, 0x00CF9A000000FFFFull, 0x00CF92000000FFFFull};
+	uint64_t gate = 0x3100 | (0x08ull << 16) | (0x8eull << 40);
+
+	memcpy(mem + 0x5000, gdt, sizeof(gdt));
+	memcpy(mem + 0x4000 + 0x50 * 8, &gate, 8);
 
 	struct kvm_sregs s;
 	struct kvm_segment code = {.base = 0,
@@ -226,7 +359,43 @@ int main(void)
 	result("KVM_SIGNAL_MSI SIPI 0x0a -> runnable at 0a00:0000",
 	       mp.mp_state == KVM_MP_STATE_RUNNABLE && s.cs.selector == 0xa00);
 
-	/* 6. the price of polling one proxy */
+	/* 6. capture latency: polling the proxy, then the proxy running a stub */
+	struct sigaction sa = {.sa_handler = on_sigusr1};
+
+	sigaction(SIGUSR1, &sa, NULL);
+	fflush(stdout);
+	proxy_fd = v1;
+	proxy_run = mmap(NULL, (size_t)rsz, PROT_READ | PROT_WRITE, MAP_SHARED, v1, 0);
+	mp.mp_state = KVM_MP_STATE_RUNNABLE;
+	xioctl(v1, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE");
+	/* drop what the MSI tests left pending (0x61, 0x62): only 0x50 has a gate */
+	xioctl(v1, KVM_GET_LAPIC, &l, "KVM_GET_LAPIC");
+	memset(l.regs + 0x100, 0, 0x180); /* ISR, TMR, IRR */
+	memcpy(l.regs + 0xf0, &svr, 4);   /* the MSI INIT reset the LAPIC again */
+	xioctl(v1, KVM_SET_LAPIC, &l, "KVM_SET_LAPIC");
+	double poll_lat = capture_latency(v0, run, poll_main);
+
+	xioctl(v1, KVM_GET_SREGS, &s, "KVM_GET_SREGS");
+	s.cs = code;
+	s.ds = s.es = s.ss = s.fs = s.gs = data;
+	s.cr0 = (s.cr0 | 1) & ~0x80000000ull;
+	s.gdt.base = 0x5000;
+	s.gdt.limit = 23;
+	s.idt.base = 0x4000;
+	s.idt.limit = 256 * 8 - 1;
+	xioctl(v1, KVM_SET_SREGS, &s, "KVM_SET_SREGS");
+	struct kvm_regs pr = {.rip = 0x3000, .rsp = 0x6000, .rflags = 2};
+
+	xioctl(v1, KVM_SET_REGS, &pr, "KVM_SET_REGS");
+	double stub_lat = capture_latency(v0, run, stub_main);
+
+	printf("capture latency, ICR write -> host thread knows (median of %d): polling "
+	       "KVM_GET_LAPIC %.0f ns, proxy running a stub %.0f ns\n",
+	       ROUNDS, poll_lat, stub_lat);
+	result("fixed IPIs captured by polling the proxy", poll_lat > 0);
+	result("fixed IPIs captured by the proxy's stub (event-driven)", stub_lat > 0);
+
+	/* 7. the price of polling one proxy */
 	struct timespec t0, t1;
 	const int n = 2000;
 
