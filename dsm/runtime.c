@@ -332,12 +332,12 @@ int dsm_runtime_start(const struct dsm_runtime_params *p, struct dsm_runtime **o
 	rt->fault_timeout_ms = p->fault_timeout_ms ? p->fault_timeout_ms : 10000;
 	if (rt->p.spin_pending_us < rt->p.spin_us)
 		rt->p.spin_pending_us = rt->p.spin_us;
-	metrics_set(&rt->metrics, DSM_C_SPIN_WINDOW, (uint64_t)rt->p.spin_us * 1000ull);
 	rt->epfd = rt->ctl_epfd = rt->ctl_fd = -1;
 	rt->u.fd = -1;
 	pthread_mutex_init(&rt->lock, NULL);
 	pthread_cond_init(&rt->cond, NULL);
 	metrics_init(&rt->metrics, (int)p->self);
+	metrics_set(&rt->metrics, DSM_C_SPIN_WINDOW, (uint64_t)rt->p.spin_us * 1000ull);
 	rt->home_fn = home_trampoline;
 	err = setup_local(rt);
 	if (err)
