@@ -15,6 +15,8 @@ $(eval $(call unit_test,test_transport_api,tests/unit/test_transport_api.c,$(TRA
 # Multi-process tests (tests/multiproc/transport-run.sh FABRIC N SCENARIO, one wrapper each).
 TRANSPORT_MP_TESTS := tcp-2 tcp-3 tcp-4 shm-2 shm-3 shm-4 evil-tcp evil-shm kill-tcp kill-shm hang-tcp hang-shm
 TEST_LIST += $(foreach t,$(TRANSPORT_MP_TESTS),multiproc:transport-$(t):tests/multiproc/transport-$(t).sh)
+# With netem delay/jitter: boots the KVM sandbox where the host lacks sch_netem (~50 s): make check-e2e.
+TEST_LIST += e2e:transport-netem-3:tests/multiproc/transport-netem-3.sh
 
 # Fuzz target of the wire decoder (clang + libFuzzer; not part of `all`).
 # `make fuzz-transport` builds it; the unit-layer test transport-wire-fuzz runs

@@ -3,6 +3,9 @@
 #
 #   FABRIC    tcp: every node in its own network namespace (scripts/netns-cluster,
 #                  names tp-*), UCX over TCP on the veth;
+#             netem: the same with `tc netem` delay 1 ms, jitter 0.2 ms on every
+#                  link; runs itself inside scripts/kvm-sandbox when this
+#                  kernel has no sch_netem;
 #             shm: every node a process on this host, UCX over shared memory.
 #   N         number of nodes (2..8).
 #   SCENARIO  pingpong  all-to-all checked pings with pages (tp-node)
@@ -16,6 +19,7 @@
 # (processes, namespaces) is removed on exit, also on failure.
 set -u
 fabric=$1 n=$2 scenario=$3
+tls=$fabric
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${SSIVM_BUILD:-build}
@@ -40,7 +44,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
-	if [ "$fabric" = tcp ]; then
+	if [ "$tls" = tcp ]; then
 		"$root/scripts/netns-cluster" down "$tag" >/dev/null 2>&1
 	fi
 	rm -rf "$logdir"
@@ -48,10 +52,30 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x "$node_bin" ] || skip "tp-node not built ($node_bin): run make first"
-if [ "$fabric" = tcp ]; then
+netem=()
+if [ "$fabric" = netem ]; then
+	tls=tcp netem=(--delay 1 --jitter 0.2)
+	[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
+	if ! modprobe -q sch_netem 2>/dev/null && ! grep -qw sch_netem /proc/modules 2>/dev/null; then
+		[ -z "${SSIVM_TP_IN_SANDBOX:-}" ] || skip "no sch_netem even inside the KVM sandbox"
+		sb=$root/scripts/kvm-sandbox
+		[ -x "$sb" ] || skip "no sch_netem in this kernel and no scripts/kvm-sandbox"
+		echo "no sch_netem here: running inside the KVM sandbox"
+		trap - EXIT
+		rm -rf "$logdir"
+		SSIVM_TP_IN_SANDBOX=1 SSIVM_BUILD=$build "$sb" --timeout 600 "$0" "$@"
+		rc=$?
+		[ $rc = 125 ] && skip "the KVM sandbox could not run (exit 125)"
+		exit $rc
+	fi
+	modprobe -q veth 2>/dev/null
+	modprobe -q bridge 2>/dev/null
+fi
+if [ "$tls" = tcp ]; then
 	[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 	ip netns list >/dev/null 2>&1 || skip "ip netns is not available"
-	out=$("$root/scripts/netns-cluster" up "$tag" "$n" 2>&1) || skip "cannot create namespaces: $out"
+	out=$("$root/scripts/netns-cluster" up "$tag" "$n" "${netem[@]}" 2>&1) ||
+		skip "cannot create namespaces: $out"
 	addrs=
 	for ((i = 0; i < n; i++)); do
 		addrs+="$("$root/scripts/netns-cluster" addr "$tag" "$i"):7400,"
@@ -80,7 +104,7 @@ count=2000 hb=200 timeout=5000 maxs=60
 case $scenario in
 kill) count=100000000 hb=100 timeout=3000 ;;
 hang) count=100000000 hb=100 timeout=1500 ;;
-pingpong | evil) ;;
+pingpong | evil) [ "$fabric" = netem ] && count=500 ;;
 *)
 	echo "unknown scenario '$scenario'"
 	exit 2
@@ -90,9 +114,9 @@ esac
 start_node() {
 	local i=$1
 	shift
-	local cmd=("$node_bin" -i "$i" -n "$addrs" -t "$fabric" -c "$count" -H "$hb" -T "$timeout"
+	local cmd=("$node_bin" -i "$i" -n "$addrs" -t "$tls" -c "$count" -H "$hb" -T "$timeout"
 		-C 20000 -x "$maxs" -b "$@")
-	if [ "$fabric" = tcp ]; then
+	if [ "$tls" = tcp ]; then
 		cmd=("$root/scripts/netns-cluster" exec "$tag" "$i" "${cmd[@]}")
 	fi
 	timeout -k 5 $((maxs + 30)) "${cmd[@]}" >"$logdir/node$i.log" 2>&1 &
@@ -137,6 +161,7 @@ if [ "$scenario" = kill ] || [ "$scenario" = hang ]; then
 	victim_pid=$(pgrep -P "${pids[$victim]}" -x tp-node)
 	[ -n "$victim_pid" ] || fail "cannot find node $victim's process"
 	if [ "$scenario" = kill ]; then
+		disown "${pids[$victim]}" 2>/dev/null # no job-control chatter about it
 		kill -KILL "$victim_pid"
 	else
 		kill -STOP "$victim_pid"
