@@ -74,7 +74,16 @@ struct transport {
 	int peer_err_mode;
 };
 
+/* epoll data of the transport's own fds (peers use their node id) */
+#define EV_UCX 0xffff0000u
+#define EV_TIMER 0xffff0001u
+
 /* datapath.c */
+int tp_send_heartbeat(struct transport *t, struct tp_peer *pe);
+void tp_log_reject(struct transport *t, uint32_t from, unsigned reason, size_t n);
+/* liveness.c */
+void tp_tick(struct transport *t, uint64_t now);
+int tp_report_downs(struct transport *t);
 void tp_mark_down(struct tp_peer *pe, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tp_ep_error(void *arg, ucp_ep_h ep, ucs_status_t status);
 ucs_status_t tp_am_recv(void *arg, const void *header, size_t header_length, void *data,
