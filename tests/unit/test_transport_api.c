@@ -146,6 +146,24 @@ static int drive(struct node *nd, int (*cond)(struct node *), unsigned ms)
 	return 0;
 }
 
+/* Like drive(), but sleeps without a timeout in poll once armed: the event
+ * fd alone must wake us when the message arrives. Counts the sleeps. */
+static int wait_armed(struct node *nd, int (*cond)(struct node *), unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	struct pollfd pfd = {.fd = transport_event_fd(nd->t), .events = POLLIN};
+
+	while (!cond(nd)) {
+		if (now_ms() > end)
+			return -ETIMEDOUT;
+		if (transport_progress(nd->t) > 0)
+			continue;
+		if (transport_arm(nd->t) == 0 && poll(&pfd, 1, (int)ms) != 1)
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
 static int got_all(struct node *nd)
 {
 	return nd->msgs >= N_MSGS;
@@ -221,10 +239,12 @@ static void *stray(void *arg)
 
 static void test_deliver_and_close(const char *tls, int k)
 {
-	struct node n0 = {.self = 0, .tls = tls}, n1 = {.self = 1, .tls = tls, .mode = 0};
+	/* heartbeats every 5 s: while waiting for the ack, only UCX can wake us */
+	struct node n0 = {.self = 0, .tls = tls, .hb = 5000, .timeout = 20000};
+	struct node n1 = {.self = 1, .tls = tls, .hb = 5000, .timeout = 20000, .mode = 0};
 	uint8_t msg[TRANSPORT_MAX_MSG + 1] = {0}, page[TRANSPORT_PAGE_SIZE];
 	struct transport_stats st;
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, t0;
 	pthread_t th;
 
 	set_ports(k);
@@ -255,7 +275,9 @@ static void test_deliver_and_close(const char *tls, int k)
 		memset(page, 0xee, sizeof(page));
 		bytes += len + (id % 2 ? 0 : TRANSPORT_PAGE_SIZE);
 	}
-	assert_int_equal(drive(&n0, got_ack, 10000), 0);
+	t0 = now_ms();
+	assert_int_equal(wait_armed(&n0, got_ack, 10000), 0);
+	assert_true(now_ms() - t0 < 4000); /* woken by the message, not the 5 s timer */
 	assert_int_equal(drive(&n0, got_down, 5000), 0);
 	pthread_join(th, NULL);
 	if (n1.err[0])
