@@ -201,6 +201,8 @@ static void *helper(void *arg)
 			snprintf(nd->err, sizeof(nd->err), "node 1: ack: %s", strerror(-rc));
 		for (int i = 0; i < 100; i++)
 			transport_progress(nd->t);
+	} else if (nd->mode == 2) {
+		drive(nd, got_down, 2000); /* awake: progress and heartbeats for 2 s */
 	} else {
 		usleep(600 * 1000); /* silent: no progress, no heartbeats */
 	}
@@ -338,6 +340,30 @@ static void test_heartbeat_timeout(void **state)
 	transport_close(n0.t);
 }
 
+/* Node 0 is not driven for 1 s (its caller stalled) with a 300 ms timeout:
+ * on resuming it must drain what arrived meanwhile, not accuse node 1. */
+static void test_stalled_caller(void **state)
+{
+	struct node n0 = {.self = 0, .tls = "tcp", .hb = 50, .timeout = 300};
+	struct node n1 = {.self = 1, .tls = "tcp", .hb = 50, .timeout = 30000, .mode = 2};
+	pthread_t th;
+
+	set_ports(4);
+	pthread_create(&th, NULL, helper, &n1);
+	assert_int_equal(open_node(&n0, 5000), 0);
+	usleep(1000 * 1000);
+	drive(&n0, got_down, 500);
+	if (n0.downs)
+		fail_msg("node 0 accused node 1 after its own stall: %s", n0.why);
+	/* and a real silence afterwards is still seen: node 1 closes at 2 s */
+	assert_int_equal(drive(&n0, got_down, 5000), 0);
+	assert_string_equal(n0.why, "node 1: closed its transport");
+	pthread_join(th, NULL);
+	if (n1.err[0])
+		fail_msg("%s", n1.err);
+	transport_close(n0.t);
+}
+
 static void test_nobody_shows_up(void **state)
 {
 	struct node n0 = {.self = 0, .tls = "tcp"}, n1 = {.self = 1, .tls = "tcp"};
@@ -414,6 +440,7 @@ int main(void)
 	    cmocka_unit_test(test_shm),
 	    cmocka_unit_test(test_heartbeat_timeout),
 	    cmocka_unit_test(test_nobody_shows_up),
+	    cmocka_unit_test(test_stalled_caller),
 	    cmocka_unit_test(test_tls_mismatch),
 	};
 
