@@ -14,7 +14,7 @@
 
 #define TP_AM_ID 0x55         /* the one UCX active message id of the transport */
 #define TP_MAX_IN_FLIGHT 1024 /* sends awaiting completion before transport_send waits */
-#define TP_SEND_WAIT_MS 1000  /* longest wait for send completions (then -EAGAIN) */
+#define TP_SEND_WAIT_MS 100   /* longest wait for send completions (then -EAGAIN) */
 #define TP_CLOSE_WAIT_MS 1000 /* longest flush at transport_close */
 #define TP_BYE_GRACE_MS 500   /* wait for the UCX goodbye after the side socket's */
 

@@ -147,7 +147,7 @@ int transport_open(const struct transport_params *p, struct transport **out);
  * (the caller may reuse its buffers at once); completion is tracked
  * internally. Returns 0 when the message is on its way; -ENOTCONN when the
  * peer is down; -EINVAL for a bad node id or length; -EAGAIN when too many
- * sends are still in flight after a bounded wait (call transport_progress and
+ * sends are still in flight after a wait of at most 100 ms (call transport_progress and
  * retry); -EIO when UCX refused the send (logged). Never calls a callback.
  */
 int transport_send(struct transport *t, uint32_t to, const void *msg, size_t len, const void *page);
