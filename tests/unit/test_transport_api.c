@@ -201,6 +201,9 @@ static void *helper(void *arg)
 			snprintf(nd->err, sizeof(nd->err), "node 1: ack: %s", strerror(-rc));
 		for (int i = 0; i < 100; i++)
 			transport_progress(nd->t);
+	} else if (nd->mode == 3) {
+		usleep(2000 * 1000); /* not reading: the sender's queue fills up */
+		drive(nd, got_down, 3000);
 	} else if (nd->mode == 2) {
 		drive(nd, got_down, 2000); /* awake: progress and heartbeats for 2 s */
 	} else {
@@ -364,6 +367,41 @@ static void test_stalled_caller(void **state)
 	transport_close(n0.t);
 }
 
+/* A peer that does not read: sends pile up, transport_send says -EAGAIN
+ * after a bounded wait instead of blocking, and all is delivered later. */
+static void test_back_pressure(void **state)
+{
+	struct node n0 = {.self = 0, .tls = "tcp", .hb = 100, .timeout = 20000};
+	struct node n1 = {.self = 1, .tls = "tcp", .hb = 100, .timeout = 20000, .mode = 3};
+	static uint8_t page[TRANSPORT_PAGE_SIZE];
+	uint8_t msg[TRANSPORT_MAX_MSG] = {0};
+	uint64_t t0, longest = 0;
+	unsigned sent = 0;
+	int rc = 0;
+	pthread_t th;
+
+	set_ports(5);
+	pthread_create(&th, NULL, helper, &n1);
+	assert_int_equal(open_node(&n0, 5000), 0);
+	while (sent < 100000) {
+		t0 = now_ms();
+		rc = transport_send(n0.t, 1, msg, sizeof(msg), page);
+		if (now_ms() - t0 > longest)
+			longest = now_ms() - t0;
+		if (rc)
+			break;
+		sent++;
+	}
+	assert_int_equal(rc, -EAGAIN);
+	assert_true(longest < 1000); /* 100 ms wait, with room for a loaded machine */
+	/* the receiver wakes up, takes everything, closes */
+	assert_int_equal(drive(&n0, got_down, 15000), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(n1.msgs, sent);
+	assert_string_equal(n0.why, "node 1: closed its transport");
+	transport_close(n0.t);
+}
+
 static void test_nobody_shows_up(void **state)
 {
 	struct node n0 = {.self = 0, .tls = "tcp"}, n1 = {.self = 1, .tls = "tcp"};
@@ -441,6 +479,7 @@ int main(void)
 	    cmocka_unit_test(test_heartbeat_timeout),
 	    cmocka_unit_test(test_nobody_shows_up),
 	    cmocka_unit_test(test_stalled_caller),
+	    cmocka_unit_test(test_back_pressure),
 	    cmocka_unit_test(test_tls_mismatch),
 	};
 
