@@ -169,6 +169,9 @@ out:
 	vm_destroy(vm);
 	config_free(&cfg);
 	unlink(log);
+	/* back-to-back VM teardown and creation hung the KVM sandbox's kernel
+	 * a few times (docs/irq.md): leave it a moment between VMs */
+	usleep(300000);
 	return ret;
 }
 
