@@ -318,6 +318,12 @@ static void test_shm(void **state)
 	test_deliver_and_close("shm", 1);
 }
 
+/* auto with every node on this host's loopback: shared memory, unless $UCX_TLS says otherwise */
+static void test_auto(void **state)
+{
+	test_deliver_and_close("auto", 6);
+}
+
 static void test_heartbeat_timeout(void **state)
 {
 	struct node n0 = {.self = 0, .tls = "tcp", .hb = 20, .timeout = 150};
@@ -476,6 +482,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_params),
 	    cmocka_unit_test(test_tcp),
 	    cmocka_unit_test(test_shm),
+	    cmocka_unit_test(test_auto),
 	    cmocka_unit_test(test_heartbeat_timeout),
 	    cmocka_unit_test(test_nobody_shows_up),
 	    cmocka_unit_test(test_stalled_caller),
