@@ -9,6 +9,8 @@
  * and received-data on ISA IRQ 4 through vm_irq_line(). Input: when stdin
  * is a terminal or a pipe and SSIVM_SERIAL_INPUT is not "0", a thread reads
  * it into a 64-byte receive FIFO (received-data interrupt when enabled).
+ * The register model is devices/uart.h; this file connects it to the bus,
+ * the terminal, the log file and the interrupt line.
  * Registered with DEVICE_INIT at DEVICE_LEVEL_DEV.
  */
 #ifndef SSIVM_DEVICES_SERIAL_H
