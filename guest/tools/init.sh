@@ -4,6 +4,7 @@
 # console, then powers off. Kernel command line options:
 #   ssivm.memtouch=PERCENT  (default 92; 0 skips the memory touch)
 #   ssivm.shell=1           drop into a shell instead of powering off
+#   ssivm.end=reboot        end with `reboot -f` (a reset) instead of `poweroff -f`
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
 # without a /dev/console in the archive the kernel gave us no stdio
@@ -14,10 +15,12 @@ mount -t sysfs sysfs /sys
 
 memtouch=92
 shell=0
+end=poweroff
 for a in $(cat /proc/cmdline); do
 	case $a in
 	ssivm.memtouch=*) memtouch=${a#ssivm.memtouch=} ;;
 	ssivm.shell=*) shell=${a#ssivm.shell=} ;;
+	ssivm.end=reboot) end=reboot ;;
 	esac
 done
 
@@ -40,7 +43,7 @@ echo "SSIVM-CHECK done uptime=$(cut -d' ' -f1 /proc/uptime)"
 if [ "$shell" = 1 ]; then
 	exec sh
 fi
-poweroff -f
-# not reached unless poweroff failed
-echo "SSIVM-CHECK poweroff failed"
+$end -f
+# not reached unless it failed
+echo "SSIVM-CHECK $end failed"
 sleep 5

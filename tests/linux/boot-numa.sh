@@ -9,7 +9,9 @@
 # Runs through scripts/with-kvm (native KVM or the KVM sandbox); exits 77 with
 # the reason when neither exists.
 #   --pvh   boot the ELF vmlinux through its PVH entry instead of the bzImage,
-#           without the memory touch (tests/linux/boot-pvh.sh)
+#           without the memory touch, ending with `reboot -f`: the reset
+#           (ACPI RESET_REG, port 0xCF9) must end ssivm with status 4
+#           (tests/linux/boot-pvh.sh)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -19,10 +21,10 @@ log=$(mktemp "$BUILD/tmp/boot-numa.XXXXXX")
 trap 'rm -f "$log" "$log.serial"' EXIT
 
 mem0=192 mem1=128 dist=25
-kernel=$BUILD/guest/vmlinuz memtouch=92
+kernel=$BUILD/guest/vmlinuz memtouch=92 end=poweroff want_rc=0
 scripts/mkguest >/dev/null || { echo "FAIL: scripts/mkguest failed"; exit 1; }
 if [ "${1:-}" = --pvh ]; then
-	kernel=$BUILD/guest/vmlinux memtouch=0
+	kernel=$BUILD/guest/vmlinux memtouch=0 end=reboot want_rc=4
 	[ -e "$kernel" ] || { echo "no $kernel (scripts/mkguest could not unpack the kernel: xz missing?)"; exit 77; }
 fi
 SSIVM_SERIAL_INPUT=0 scripts/with-kvm "$BUILD/ssivm" run \
@@ -30,7 +32,7 @@ SSIVM_SERIAL_INPUT=0 scripts/with-kvm "$BUILD/ssivm" run \
 	--numa id=1,cpus=1,memory=${mem1}M \
 	--hmat initiator=0,target=1,latency=200ns,bandwidth=5G \
 	--kernel "$kernel" --initrd "$BUILD/guest/initrd.img" \
-	--cmdline "console=ttyS0 quiet panic=-1 ssivm.memtouch=$memtouch" --serial-log "$log.serial" >"$log" 2>&1
+	--cmdline "console=ttyS0 quiet panic=-1 ssivm.memtouch=$memtouch ssivm.end=$end" --serial-log "$log.serial" >"$log" 2>&1
 rc=$?
 cat "$log"
 if [ $rc = 77 ]; then
@@ -48,7 +50,7 @@ field() { line "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1; }
 node_field() { grep -a "^SSIVM-CHECK node id=$1 " "$log.serial" | tr -d '\r' | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 between() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
-check "ssivm exited 0 after the guest powered off (got $rc)" [ $rc = 0 ]
+check "ssivm exited $want_rc after the guest's $end -f (got $rc)" [ $rc = $want_rc ]
 check "the serial log holds the guest's console" grep -aq "SSIVM-CHECK init" "$log.serial"
 check "guest reached the end of /init" grep -aq "^SSIVM-CHECK done" "$log.serial"
 check "nodes 0 and 1 exist (got '$(field nodes list)')" [ "$(field nodes list)" = "0,1" ]
