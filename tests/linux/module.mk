@@ -3,3 +3,4 @@
 TEST_LIST += linux:run-bad-kernel:tests/linux/run-bad-kernel.sh
 TEST_LIST += linux:boot-numa:tests/linux/boot-numa.sh
 TEST_LIST += linux:boot-pvh:tests/linux/boot-pvh.sh
+TEST_LIST += linux:report-fault:tests/linux/report-fault.sh
