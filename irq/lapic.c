@@ -2,9 +2,9 @@
 /*
  * irq/lapic.c — the userspace local APIC of IRQ_USER (see lapic.h): xAPIC
  * registers behind MMIO exits, IRR/ISR/TMR and priorities, the ICR (IPIs,
- * INIT, SIPI leave through irq_deliver()), the timer (a timerfd per LAPIC,
- * one thread for all), injection with KVM_INTERRUPT from the vCPU's thread,
- * HLT and INIT/SIPI waits.
+ * INIT, SIPI leave through irq_deliver()), the timer (a POSIX timer that
+ * signals the vCPU's own thread; fired by that thread), injection with
+ * KVM_INTERRUPT from the vCPU's thread, HLT and INIT/SIPI waits.
  */
 #include "irq/lapic.h"
 
@@ -13,10 +13,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/timerfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,9 +48,25 @@
 
 #define STAT_INC(f) __atomic_fetch_add(&irq_stats.f, 1, __ATOMIC_RELAXED)
 
-static pthread_t timer_thread;
-static bool timer_thread_started;
-static int timer_epfd = -1, timer_stopfd = -1;
+/* The timer's signal: its handler makes KVM_RUN of this thread return at
+ * once, also when the signal lands just before KVM_RUN is entered. */
+#define TIMER_SIGNAL (SIGRTMIN + 3)
+static __thread struct kvm_run *tl_run;
+
+static void timer_signal(int sig)
+{
+	(void)sig;
+	if (tl_run)
+		tl_run->immediate_exit = 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static inline uint32_t reg(const struct ulapic *l, uint32_t off)
 {
@@ -173,64 +187,83 @@ static uint64_t timer_div(const struct ulapic *l)
 	return v == 7 ? 1 : 2u << v;
 }
 
-/* Arm the timerfd for the initial count (1 count = divide x 1 ns). Lock held. */
+static void timer_settime_abs(struct ulapic *l, uint64_t deadline)
+{
+	struct itimerspec its = {0};
+
+	if (!l->timer_created)
+		return;
+	its.it_value.tv_sec = (time_t)(deadline / 1000000000u);
+	its.it_value.tv_nsec = (long)(deadline % 1000000000u);
+	timer_settime(l->timer, TIMER_ABSTIME, &its, NULL); /* deadline 0: disarm */
+}
+
+/* Start the count down of the initial count (1 count = divide x 1 ns, the
+ * 1 GHz APIC bus of KVM). Lock held, on the vCPU's thread (INIT write). */
 static void timer_arm(struct ulapic *l)
 {
 	uint64_t ns = (uint64_t)reg(l, R_TIMER_INIT) * timer_div(l);
-	struct itimerspec its = {0};
 
-	if (ns) {
-		its.it_value.tv_sec = (time_t)(ns / 1000000000u);
-		its.it_value.tv_nsec = (long)(ns % 1000000000u);
-		if (reg(l, R_LVT_TIMER) & LVT_PERIODIC)
-			its.it_interval = its.it_value;
+	l->period = (reg(l, R_LVT_TIMER) & LVT_PERIODIC) ? ns : 0;
+	l->deadline = ns ? now_ns() + ns : 0;
+	timer_settime_abs(l, l->deadline);
+}
+
+/* Fire the timer if its deadline passed (ticks missed meanwhile coalesce,
+ * as in a real LAPIC whose IRR bit is already set). Lock held, vCPU thread. */
+static void timer_check(struct ulapic *l, uint64_t now)
+{
+	if (!l->deadline || now < l->deadline)
+		return;
+	STAT_INC(timer_fires);
+	uint32_t lvt = reg(l, R_LVT_TIMER);
+
+	if (!(lvt & LVT_MASKED) && (reg(l, R_SVR) & SVR_ENABLE) && (lvt & 0xff) >= 16) {
+		set_bit(l->irr, (uint8_t)lvt, true);
+		set_bit(l->tmr, (uint8_t)lvt, false);
 	}
-	timerfd_settime(l->timer_fd, 0, &its, NULL);
+	if (l->period) {
+		l->deadline += ((now - l->deadline) / l->period + 1) * l->period;
+		timer_settime_abs(l, l->deadline);
+	} else {
+		l->deadline = 0;
+	}
 }
 
 static uint32_t timer_current(struct ulapic *l)
 {
-	struct itimerspec its;
+	uint64_t now = now_ns();
 
-	if (!reg(l, R_TIMER_INIT) || timerfd_gettime(l->timer_fd, &its) < 0)
+	if (!l->deadline || !reg(l, R_TIMER_INIT))
 		return 0;
-	uint64_t ns = (uint64_t)its.it_value.tv_sec * 1000000000u + (uint64_t)its.it_value.tv_nsec;
+	uint64_t left = l->deadline > now ? l->deadline - now : 0;
 
-	return (uint32_t)(ns / timer_div(l));
+	if (l->period && left == 0)
+		left = l->period - (now - l->deadline) % l->period;
+	return (uint32_t)(left / timer_div(l));
 }
 
-static void *timer_main(void *arg)
+/* First pre_run on the vCPU's thread: the timer that signals this thread. */
+static int timer_thread_init(struct ulapic *l)
 {
-	struct epoll_event ev[16];
+	struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = TIMER_SIGNAL};
+	struct sigaction sa = {.sa_handler = timer_signal};
+	sigset_t set;
 
-	for (;;) {
-		int n = epoll_wait(timer_epfd, ev, 16, -1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return NULL;
-		for (int i = 0; i < n; i++) {
-			struct ulapic *l = ev[i].data.ptr;
-			uint64_t exp;
-
-			if (!l)
-				return NULL; /* the stop eventfd */
-			if (read(l->timer_fd, &exp, sizeof(exp)) != sizeof(exp))
-				continue;
-			STAT_INC(timer_fires);
-			pthread_mutex_lock(&l->lock);
-			uint32_t lvt = reg(l, R_LVT_TIMER);
-
-			if (!(lvt & LVT_MASKED) && (reg(l, R_SVR) & SVR_ENABLE) &&
-			    (lvt & 0xff) >= 16) {
-				set_bit(l->irr, (uint8_t)lvt, true);
-				set_bit(l->tmr, (uint8_t)lvt, false);
-				kick(l);
-			}
-			pthread_mutex_unlock(&l->lock);
-		}
-	}
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(TIMER_SIGNAL, &sa, NULL) < 0)
+		return -errno;
+	sigemptyset(&set);
+	sigaddset(&set, TIMER_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	tl_run = l->vcpu->run;
+	if (timer_create(CLOCK_MONOTONIC, &sev, &l->timer) < 0)
+		return -errno;
+	l->timer_created = true;
+	if (l->deadline)
+		timer_settime_abs(l, l->deadline);
+	return 0;
 }
 
 /* ---- registers ---- */
@@ -371,16 +404,17 @@ static int lapic_mmio(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len
 
 /* ---- the vCPU side ---- */
 
+/* Sleep until woken, the timer's deadline or WAIT_NS (the cond uses
+ * CLOCK_MONOTONIC). Lock held. */
 static void wait_locked(struct ulapic *l)
 {
-	struct timespec ts;
+	uint64_t until = now_ns() + WAIT_NS;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += WAIT_NS;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	if (l->deadline && l->deadline < until)
+		until = l->deadline;
+	struct timespec ts = {.tv_sec = (time_t)(until / 1000000000u),
+			      .tv_nsec = (long)(until % 1000000000u)};
+
 	pthread_cond_timedwait(&l->wake, &l->lock, &ts);
 }
 
@@ -417,6 +451,13 @@ int ulapic_pre_run(struct vcpu *vcpu, void *opaque)
 	if (!l)
 		return 0;
 	pthread_mutex_lock(&l->lock);
+	if (!l->timer_created) {
+		ret = timer_thread_init(l);
+		if (ret) {
+			pr_err("vCPU %u: LAPIC timer: %s", vcpu->index, strerror(-ret));
+			goto out;
+		}
+	}
 	while (l->state == ULAPIC_WAIT_SIPI && !vm_exiting(vcpu->vm))
 		wait_locked(l);
 	if (l->state == ULAPIC_WAIT_SIPI) {
@@ -432,6 +473,7 @@ int ulapic_pre_run(struct vcpu *vcpu, void *opaque)
 		}
 		l->state = ULAPIC_RUNNING;
 	}
+	timer_check(l, now_ns());
 	if (l->nmi_pending && ioctl(vcpu->fd, KVM_NMI) == 0)
 		l->nmi_pending = false;
 	int v = injectable(l);
@@ -467,10 +509,12 @@ int ulapic_exit(struct vcpu *vcpu, struct kvm_run *run, void *opaque)
 		return 0; /* pre_run injects */
 	case KVM_EXIT_HLT:
 		pthread_mutex_lock(&l->lock);
+		timer_check(l, now_ns());
 		while (!wants_wakeup(l) && !vm_exiting(vcpu->vm)) {
 			l->halted = true;
 			wait_locked(l);
 			l->halted = false;
+			timer_check(l, now_ns());
 		}
 		pthread_mutex_unlock(&l->lock);
 		return 0;
@@ -496,15 +540,11 @@ static void ulapic_reset(struct ulapic *l)
 int ulapic_init_all(struct vm *vm)
 {
 	const struct ssivm_config *cfg = vm_config(vm);
+	pthread_condattr_t ca;
 	int ret;
 
-	timer_epfd = epoll_create1(EPOLL_CLOEXEC);
-	timer_stopfd = eventfd(0, EFD_CLOEXEC);
-	if (timer_epfd < 0 || timer_stopfd < 0)
-		return -errno;
-	struct epoll_event stop = {.events = EPOLLIN, .data.ptr = NULL};
-
-	epoll_ctl(timer_epfd, EPOLL_CTL_ADD, timer_stopfd, &stop);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	for (uint32_t i = 0; i < cfg->nr_vcpus; i++) {
 		struct vcpu *v = vm_vcpu(vm, i);
 
@@ -512,44 +552,27 @@ int ulapic_init_all(struct vm *vm)
 			continue;
 		struct ulapic *l = calloc(1, sizeof(*l));
 
-		if (!l)
+		if (!l) {
+			pthread_condattr_destroy(&ca);
 			return -ENOMEM;
+		}
 		l->vcpu = v;
 		pthread_mutex_init(&l->lock, NULL);
-		pthread_cond_init(&l->wake, NULL);
-		l->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		pthread_cond_init(&l->wake, &ca);
 		v->irq_priv = l;
-		if (l->timer_fd < 0)
-			return -errno;
-		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
-
-		if (epoll_ctl(timer_epfd, EPOLL_CTL_ADD, l->timer_fd, &ev) < 0)
-			return -errno;
 		ulapic_reset(l);
 	}
+	pthread_condattr_destroy(&ca);
 	ret = mmio_register(vm, LAPIC_BASE, LAPIC_SIZE, lapic_mmio, vm, "lapic");
-	if (ret) {
-		pr_err("userspace LAPIC: cannot claim 0x%llx: %s", LAPIC_BASE, strerror(-ret));
-		return ret;
-	}
-	ret = pthread_create(&timer_thread, NULL, timer_main, NULL);
 	if (ret)
-		return -ret;
-	timer_thread_started = true;
-	return 0;
+		pr_err("userspace LAPIC: cannot claim 0x%llx: %s", LAPIC_BASE, strerror(-ret));
+	return ret;
 }
 
 void ulapic_exit_all(struct vm *vm)
 {
 	const struct ssivm_config *cfg = vm_config(vm);
 
-	if (timer_thread_started) {
-		uint64_t one = 1;
-
-		if (write(timer_stopfd, &one, sizeof(one)) == sizeof(one))
-			pthread_join(timer_thread, NULL);
-		timer_thread_started = false;
-	}
 	for (uint32_t i = 0; i < cfg->nr_vcpus; i++) {
 		struct vcpu *v = vm_vcpu(vm, i);
 		struct ulapic *l = v ? v->irq_priv : NULL;
@@ -562,16 +585,11 @@ void ulapic_exit_all(struct vm *vm)
 			pr_warn("vCPU %u: userspace LAPIC ends with vector %d in service, IRR %d, "
 				"TPR 0x%x",
 				i, highest_bit(l->isr), highest_bit(l->irr), reg(l, R_TPR));
-		if (l->timer_fd >= 0)
-			close(l->timer_fd);
+		if (l->timer_created)
+			timer_delete(l->timer);
 		pthread_mutex_destroy(&l->lock);
 		pthread_cond_destroy(&l->wake);
 		free(l);
 		v->irq_priv = NULL;
 	}
-	if (timer_epfd >= 0)
-		close(timer_epfd);
-	if (timer_stopfd >= 0)
-		close(timer_stopfd);
-	timer_epfd = timer_stopfd = -1;
 }

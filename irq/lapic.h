@@ -6,14 +6,17 @@
  * not be told x2APIC exists). One struct ulapic per local vCPU, hung on
  * vcpu->irq_priv by the CORE-level device init. Its state is guarded by its
  * mutex; the vCPU's own thread injects, other threads (other vCPUs' ICR
- * writes, the timer thread, irq_deliver callers) set IRR bits and kick.
+ * writes, irq_deliver callers) set IRR bits and kick; the LAPIC timer runs on
+ * the vCPU's own thread.
  */
 #ifndef SSIVM_IRQ_LAPIC_H
 #define SSIVM_IRQ_LAPIC_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "irq/irq.h"
 
@@ -35,12 +38,18 @@ struct ulapic {
 	enum ulapic_run_state state;
 	uint8_t sipi_vector;
 	bool nmi_pending;
-	bool halted;  /* the vCPU thread sleeps in the HLT wait */
-	int timer_fd; /* timerfd of the LAPIC timer (CLOCK_MONOTONIC) */
+	bool halted; /* the vCPU thread sleeps in the HLT wait */
+	/* The timer belongs to the vCPU's own thread: a POSIX timer that
+	 * signals that thread (SIGEV_THREAD_ID), so that its expiry pulls the
+	 * vCPU out of KVM_RUN on its own CPU; pre_run and the HLT wait fire
+	 * it. Times are CLOCK_MONOTONIC ns; deadline 0 = not armed. */
+	timer_t timer;
+	bool timer_created;
+	uint64_t deadline, period;
 };
 
-/* Set up / tear down the LAPICs of every local vCPU, their MMIO range and
- * the timer thread. Main thread, from the CORE device init. */
+/* Set up / tear down the LAPICs of every local vCPU and their MMIO range.
+ * Main thread, from the CORE device init. */
 int ulapic_init_all(struct vm *vm);
 void ulapic_exit_all(struct vm *vm);
 
