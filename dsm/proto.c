@@ -20,7 +20,7 @@ static const char *const reject_names[DSM_REJ_MAX] = {
     [DSM_REJ_PAGE] = "page",   [DSM_REJ_NODE] = "node",         [DSM_REJ_DUP] = "dup",
     [DSM_REJ_STALE] = "stale", [DSM_REJ_NO_DATA] = "no_data",   [DSM_REJ_NO_REQUEST] = "no_request",
     [DSM_REJ_STATE] = "state", [DSM_REJ_NOT_HOME] = "not_home", [DSM_REJ_BUSY] = "busy",
-    [DSM_REJ_HOPS] = "hops",
+    [DSM_REJ_HOPS] = "hops",   [DSM_REJ_SENDER] = "sender",
 };
 
 const char *dsm_reject_name(enum dsm_reject r)
@@ -181,6 +181,18 @@ static void drain_loop(struct dsm_proto *p);
 
 /* ---- requester side ---- */
 
+/* Messages only the home may send (GRANT, FWD, INV, HOME_MOVE) are taken
+ * from the node this one knows as the page's home: its hint. The hint is
+ * home_of() until a migration; a node learns a new home from the grant of
+ * its own request (complete()) or from the HOME_MOVE it receives, and a
+ * home migrates only when the copyset is within {old home, new home}, so
+ * every node the home may address (owner, sharers, an upgrading requester)
+ * already has the new home as its hint. See docs/dsm-protocol.md, Trust. */
+static bool from_home(const struct dsm_proto *p, unsigned from, uint64_t page)
+{
+	return from == p->pages[page].home;
+}
+
 static struct pend *pend_of(struct dsm_proto *p, uint64_t page)
 {
 	int32_t i;
@@ -325,6 +337,9 @@ static int recv_data(struct dsm_proto *p, unsigned from, const struct dsm_msg *m
 		return proto_reject(p, DSM_REJ_NO_DATA, from, m);
 	if (!pd || pd->rid != m->rid)
 		return proto_reject(p, DSM_REJ_NO_REQUEST, from, m);
+	/* without migration the home never changes: the data names it */
+	if (!p->pol.migrate_after && m->home != p->pages[m->page].home)
+		return proto_reject(p, DSM_REJ_SENDER, from, m);
 	if (pd->granted || pg_state(p, m->page) != DSM_INVALID ||
 	    (unsigned)__builtin_popcountll(pd->acks) > m->nacks)
 		return proto_reject(p, DSM_REJ_STATE, from, m);
@@ -348,6 +363,8 @@ static int recv_grant(struct dsm_proto *p, unsigned from, const struct dsm_msg *
 
 	if (m->home != from) /* grants come from the home itself */
 		return proto_reject(p, DSM_REJ_NODE, from, m);
+	if (!from_home(p, from, m->page))
+		return proto_reject(p, DSM_REJ_SENDER, from, m);
 	if (!pd || pd->rid != m->rid)
 		return proto_reject(p, DSM_REJ_NO_REQUEST, from, m);
 	if (pd->granted || (zero && s != DSM_INVALID) || (!zero && s != DSM_SHARED) ||
@@ -397,6 +414,8 @@ static int recv_fwd(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 
 	if (m->node == p->self || m->home != from)
 		return proto_reject(p, DSM_REJ_NODE, from, m);
+	if (!from_home(p, from, m->page))
+		return proto_reject(p, DSM_REJ_SENDER, from, m);
 	if (s == DSM_INVALID)
 		return proto_reject(p, DSM_REJ_STATE, from, m);
 	d.home = m->home;
@@ -425,6 +444,8 @@ static int recv_inv(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 
 	if (m->node == p->self)
 		return proto_reject(p, DSM_REJ_NODE, from, m);
+	if (!from_home(p, from, m->page))
+		return proto_reject(p, DSM_REJ_SENDER, from, m);
 	/* only read-only copies are invalidated; the owner gets a FWD */
 	if (pg_state(p, m->page) != DSM_SHARED)
 		return proto_reject(p, DSM_REJ_STATE, from, m);

@@ -125,6 +125,9 @@ enum dsm_reject {
 	DSM_REJ_NOT_HOME,   /* home-only message to a node that is not home */
 	DSM_REJ_BUSY,       /* request queue full / second request from a node */
 	DSM_REJ_HOPS,       /* forwarded too many times */
+	DSM_REJ_SENDER,     /* a message only the page's home (as this node knows
+			     * it) or the transaction's requester may send, from
+			     * another node; see docs/dsm-protocol.md, Trust */
 	DSM_REJ_MAX
 };
 

@@ -205,8 +205,11 @@ static void maybe_migrate(struct dsm_proto *p, uint64_t page)
 	struct dsm_msg m = {.type = DSM_MSG_HOME_MOVE, .page = page};
 	unsigned to = d->last_req;
 
+	/* the copyset within {here, to}: every holder then knows the new home
+	 * (the receivers of the new home's FWDs and INVs check the sender) */
 	if (!p->pol.migrate_after || d->streak < p->pol.migrate_after || to >= p->n ||
-	    to == p->self || (pg->st & PF_PINNED) || d->owner == DSM_NO_NODE)
+	    to == p->self || (pg->st & PF_PINNED) || d->owner == DSM_NO_NODE ||
+	    (d->copyset & ~(node_bit(to) | node_bit(p->self))))
 		return;
 	m.node = d->owner;
 	m.copyset = d->copyset;
@@ -263,10 +266,13 @@ int home_recv_req(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 
 	if (m->hops == 0 && from != r)
 		return proto_reject(p, DSM_REJ_NODE, from, m);
+	if (m->hops >= HOPS_MAX)
+		return proto_reject(p, DSM_REJ_HOPS, from, m);
+	/* only a former home forwards, and without migration there is none */
+	if (m->hops && !p->pol.migrate_after)
+		return proto_reject(p, DSM_REJ_SENDER, from, m);
 	if (!(pg->st & PF_HOME)) {
 		struct dsm_msg f = *m;
-		if (m->hops >= HOPS_MAX)
-			return proto_reject(p, DSM_REJ_HOPS, from, m);
 		f.hops++;
 		p->c.forwarded++;
 		proto_emit(p, pg->home, &f, false);
@@ -327,7 +333,11 @@ int home_recv_done(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 	if (!pg)
 		return proto_reject(p, DSM_REJ_NOT_HOME, from, m);
 	t = txn_of(p, m->page);
-	if (!t || !t->active || t->req != from || t->rid != m->rid)
+	if (!t || !t->active)
+		return proto_reject(p, DSM_REJ_NO_REQUEST, from, m);
+	if (t->req != from) /* only the running transaction's requester */
+		return proto_reject(p, DSM_REJ_SENDER, from, m);
+	if (t->rid != m->rid)
 		return proto_reject(p, DSM_REJ_NO_REQUEST, from, m);
 	if (!!(m->flags & DSM_MF_WRITE) != !!t->excl)
 		return proto_reject(p, DSM_REJ_STATE, from, m);
@@ -369,6 +379,11 @@ int home_recv_move(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 
 	if (pg->st & PF_HOME)
 		return proto_reject(p, DSM_REJ_STATE, from, m);
+	/* only from the home this node knows, with migration on, and holders
+	 * within {old home, new home} (see maybe_migrate) */
+	if (!p->pol.migrate_after || from != pg->home ||
+	    (m->copyset & ~(node_bit(from) | node_bit(p->self))))
+		return proto_reject(p, DSM_REJ_SENDER, from, m);
 	if ((m->copyset & ~all) || (m->node == DSM_NO_NODE) != (m->copyset == 0) ||
 	    (m->node != DSM_NO_NODE && !(m->copyset & node_bit(m->node))))
 		return proto_reject(p, DSM_REJ_FIELD, from, m);

@@ -88,7 +88,8 @@ struct sim {
 	uint64_t shadow[SIM_MAX_PAGES][SIM_SLOTS];
 	uint64_t increments[SIM_MAX_PAGES][SIM_CNT_SLOTS];
 	uint64_t stat_ops, stat_msgs, stat_junk, stat_dups, stat_forged, stat_faults;
-	const char *failed; /* first failure, NULL while fine */
+	uint64_t stat_unauth; /* real messages replayed from a node not allowed to send them */
+	const char *failed;   /* first failure, NULL while fine */
 	char fail_msg[256];
 	/* trace of the last steps */
 	char trace[64][160];

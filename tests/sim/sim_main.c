@@ -193,6 +193,7 @@ int main(int argc, char **argv)
 {
 	struct sim_opts opt = {.ops = 40, .junk = 20, .reorder = -1};
 	unsigned long long a = 1, b = 100, nops = 0, nmsgs = 0, njunk = 0, nfaults = 0;
+	unsigned long long nunauth[2] = {0}; /* migration off, on */
 	struct timespec t0, t1;
 	struct sim *s;
 	int failed = 0;
@@ -244,7 +245,8 @@ int main(int argc, char **argv)
 		int r = run_seed(s, seed, &opt);
 		nops += s->stat_ops;
 		nmsgs += s->stat_msgs;
-		njunk += s->stat_junk + s->stat_dups + s->stat_forged;
+		njunk += s->stat_junk + s->stat_dups + s->stat_forged + s->stat_unauth;
+		nunauth[s->cfg.pol.migrate_after != 0] += s->stat_unauth;
 		nfaults += s->stat_faults;
 		add_counters(s);
 		free_sim(s);
@@ -258,6 +260,8 @@ int main(int argc, char **argv)
 	       "bad inputs rejected, %.1f s\n",
 	       a, b, failed ? "FAILED" : "passed", nops, nfaults, nmsgs, njunk,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	printf("  unauthorised senders rejected: %llu with migration off, %llu with it on\n",
+	       nunauth[0], nunauth[1]);
 	print_counters();
 	free(s);
 	return failed;

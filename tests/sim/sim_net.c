@@ -212,10 +212,60 @@ static void forge(struct sim *s)
 		  (unsigned long long)m.page);
 }
 
+/* A real message (one in flight or the last delivered of a random pair) of a
+ * kind that only the page's home (GRANT, FWD, INV, HOME_MOVE) or the
+ * transaction's requester (DONE) may send, replayed to its receiver from
+ * another node: right type, real page, real rid, plausible fields (a FWD or
+ * GRANT names its sender as the home), wrong sender. Handed over at once
+ * (what the receiver knows now decides) with the next sequence number of
+ * the forging pair. A DONE gets a rid never issued: a node's own rids are
+ * small numbers, so a real one may be the forger's own open request. */
+static void forge_unauthorised(struct sim *s)
+{
+	unsigned n = s->cfg.nodes, f0 = sim_below(s, n), t0 = sim_below(s, n), f, t,
+		 cand[SIM_MAX_NODES];
+	const struct sim_pkt *src;
+	struct sim_pair *pr = &s->pair[f0][t0];
+	struct sim_pkt k = {0};
+	struct dsm_msg m;
+	unsigned nc = 0;
+
+	src = pr->head && sim_below(s, 2) ? pr->head : pr->last;
+	if (!src || dsm_msg_decode(src->msg, sizeof(src->msg), &m) != DSM_MSG_OK)
+		return;
+	if (m.type == DSM_MSG_DATA || m.type == DSM_MSG_INV_ACK || m.type == DSM_MSG_REQ)
+		return;
+	t = src->to;
+	for (unsigned c = 0; c < n; c++) {
+		if (c == t || c == src->from)
+			continue;
+		if (m.type != DSM_MSG_DONE && c == dsm_proto_home_hint(s->node[t].p, m.page))
+			continue;
+		cand[nc++] = c;
+	}
+	if (!nc)
+		return;
+	f = cand[sim_below(s, nc)];
+	if (s->pair[f][t].len > 32) /* keep the real packets inside the window */
+		return;
+	if (m.type == DSM_MSG_FWD || m.type == DSM_MSG_GRANT)
+		m.home = (uint8_t)f;
+	if (m.type == DSM_MSG_DONE)
+		m.rid = 0x80000000u | (uint32_t)sim_below(s, 1u << 30);
+	m.seq = ++s->pair[f][t].wire_seq;
+	dsm_msg_encode(&m, k.msg);
+	k.from = f;
+	k.to = t;
+	s->stat_unauth++;
+	sim_trace(s, "unauthorised %u->%u %s page %llu rid %u (real one %u->%u)", f, t,
+		  dsm_msg_type_name(m.type), (unsigned long long)m.page, m.rid, src->from, t);
+	hand_over(s, &k, true, "a message only another node may send");
+}
+
 void sim_net_inject(struct sim *s)
 {
 	struct sim_pkt k = {0};
-	unsigned kind = sim_below(s, 5), f, t;
+	unsigned kind = sim_below(s, 6), f, t;
 
 	pick_pair(s, &f, &t);
 	k.from = f;
@@ -256,6 +306,9 @@ void sim_net_inject(struct sim *s)
 		}
 		return;
 	}
+	case 5:
+		forge_unauthorised(s);
+		return;
 	default:
 		forge(s);
 		return;
