@@ -19,6 +19,10 @@ $(eval $(call program,dsm-evil,tests/multiproc/dsm_evil.c,$$$$(DSM_PROTO_OBJS) $
 # (netem needs the KVM sandbox here: about 2 minutes, so it is in e2e)
 TEST_LIST += $(foreach v,tcp-2 tcp-3 tcp-4 shm-2 shm-3 shm-4 kill-3 killshm-3 evil-3,\
 	multiproc:dsm-stress-$(v):tests/multiproc/dsm-stress-$(v).sh)
+# the policies on real processes: reads exclusive + home placement, and home
+# migration + ping-pong guard (the defaults are the runs above)
+TEST_LIST += $(foreach v,noreplica-shm-3 migrate-shm-3,\
+	multiproc:dsm-stress-$(v):tests/multiproc/dsm-stress-$(v).sh)
 TEST_LIST += e2e:dsm-stress-netem-3:tests/multiproc/dsm-stress-netem-3.sh
 # a member sending well-formed but unexpected INV/FWD/DONE (fails while the
 # protocol acts on them without checking that the sender is the page's home)

@@ -34,13 +34,18 @@
 #define COUNTERS 16u
 #define BULK_WORDS (PG / 8 - 2)
 
-/* fixed pages (all below page 8, homed on node 0 when nr_pages/N >= 8) */
+/* fixed pages (all below page 16, homed on node 0 when nr_pages/N >= 16) */
 #define PG_BAR0 0u
 #define PG_BAR1 1u
-#define PG_RELEASE 2u
 #define PG_PROGRESS 3u
 #define PG_COUNTERS 4u /* 4 pages, 4 counters each, 1 KiB apart */
-#define NR_FIXED 8u
+/* node 0's verdict for node n: one page per node (8..15), written by node 0
+ * and read by node n only, so that a node that leaves takes no page another
+ * still needs (a shared flag moves to its last reader when reads are
+ * exclusive, replication=0, and the others then need the departed node) */
+#define PG_RELEASE(n) (8u + (n))
+#define NR_FIXED 16u
+_Static_assert(NR_FIXED >= 8u + MAX_NODES, "a release page per node");
 
 struct report {
 	uint64_t magic;

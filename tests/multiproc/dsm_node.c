@@ -511,11 +511,16 @@ int main(int argc, char **argv)
 		while (__atomic_load_n(page_u64(PG_BAR1), __ATOMIC_ACQUIRE) < nr_honest())
 			nanosleep(&ts, NULL);
 		verdict = errors ? 2 : 1;
-		__atomic_store_n(page_u64(PG_RELEASE), verdict, __ATOMIC_RELEASE);
+		for (unsigned n = 1; n < opt.nodes; n++)
+			if ((int)n != opt.evil)
+				__atomic_store_n(page_u64(PG_RELEASE(n)), verdict,
+						 __ATOMIC_RELEASE);
 	} else {
 		struct timespec ts = {0, 200000};
 
-		while (!(verdict = __atomic_load_n(page_u64(PG_RELEASE), __ATOMIC_ACQUIRE)))
+		/* only nodes 0 and this one ever touch this page */
+		while (
+		    !(verdict = __atomic_load_n(page_u64(PG_RELEASE(opt.node)), __ATOMIC_ACQUIRE)))
 			nanosleep(&ts, NULL);
 	}
 	dsm_runtime_quiesce(rt);
