@@ -229,6 +229,17 @@ static void send_req(struct dsm_proto *p, struct pend *pd, bool write)
 	proto_emit(p, p->pages[pd->page].home, &m, false);
 }
 
+/* A fault that needs the protocol (starts a request or joins one), by kind. */
+static void count_kind(struct dsm_proto *p, bool is_write, enum dsm_page_state s)
+{
+	if (!is_write)
+		p->c.faults_read++;
+	else if (s == DSM_SHARED)
+		p->c.faults_upgrade++;
+	else
+		p->c.faults_write++;
+}
+
 int dsm_proto_fault(struct dsm_proto *p, uint64_t page, bool is_write, uint64_t token)
 {
 	struct dsm_page *pg;
@@ -254,6 +265,7 @@ int dsm_proto_fault(struct dsm_proto *p, uint64_t page, bool is_write, uint64_t 
 		r = add_waiter(p, pd, token, is_write);
 		if (r)
 			return r;
+		count_kind(p, is_write, s);
 		p->c.faults_joined++;
 		return DSM_FAULT_WAIT;
 	}
@@ -269,12 +281,7 @@ int dsm_proto_fault(struct dsm_proto *p, uint64_t page, bool is_write, uint64_t 
 	idmap_put(&p->pend_map, page, i);
 	pg->st |= PF_PENDING;
 	p->pend_used++;
-	if (!is_write)
-		p->c.faults_read++;
-	else if (s == DSM_SHARED)
-		p->c.faults_upgrade++;
-	else
-		p->c.faults_write++;
+	count_kind(p, is_write, s);
 	p->c.faults_remote++;
 	send_req(p, pd, is_write);
 	drain_loop(p);

@@ -136,7 +136,10 @@ const char *dsm_reject_name(enum dsm_reject r);
 
 /* Counters of one node. Monotonic unless marked gauge. */
 struct dsm_counters {
-	/* faults, by kind: exactly one of read/write/upgrade per fault call */
+	/* faults, by kind: exactly one of read/write/upgrade per fault that
+	 * needed the protocol (remote or joined), so read + write + upgrade =
+	 * remote + joined; local faults and calls refused with -EAGAIN have no
+	 * kind */
 	uint64_t faults_read;            /* read fault on an Invalid page */
 	uint64_t faults_write;           /* write fault on an Invalid page */
 	uint64_t faults_upgrade;         /* write fault on a Shared page */

@@ -463,7 +463,8 @@ static void check_counters(struct sim *s)
 				 (unsigned long long)c->pages_shared,
 				 (unsigned long long)c->pages_home, (unsigned long long)ex,
 				 (unsigned long long)sh, (unsigned long long)homes);
-		if (c->faults_read + c->faults_write + c->faults_upgrade != c->faults_remote)
+		if (c->faults_read + c->faults_write + c->faults_upgrade !=
+		    c->faults_remote + c->faults_joined)
 			sim_fail(s, "node %u: fault kinds do not add up", i);
 		if (c->rejected_total == 0 && s->cfg.junk && s->steps > 20000)
 			sim_fail(s, "node %u: no bad input rejected in %llu steps", i,

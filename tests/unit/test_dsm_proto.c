@@ -275,6 +275,10 @@ static void test_concurrent_writers(void **state)
 	/* a second vCPU of node 2 joins the same request */
 	assert_int_equal(dsm_proto_fault(nodes[2].p, 0, false, 3), DSM_FAULT_WAIT);
 	assert_int_equal(ctr(2)->faults_joined, 1);
+	/* the joined read has its kind too: read + write + upgrade = remote + joined */
+	assert_int_equal(ctr(2)->faults_read, 1);
+	assert_int_equal(ctr(2)->faults_write, 1);
+	assert_int_equal(ctr(2)->faults_remote, 1);
 	deliver();
 	deliver(); /* both REQs at home; the second waits */
 	assert_int_equal(ctr(0)->queued_home, 1);
