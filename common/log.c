@@ -37,7 +37,7 @@ enum log_level log_get_level(void)
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char buf[1024];
-	int n;
+	int n, m;
 
 	if (level > log_get_level())
 		return;
@@ -45,7 +45,9 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		n = snprintf(buf, sizeof(buf), "ssivm[node %d] %s: ", log_node, level_name[level]);
 	else
 		n = snprintf(buf, sizeof(buf), "ssivm %s: ", level_name[level]);
-	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	m = vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	if (m > 0) /* < 0: a bad format; the prefix alone goes out */
+		n += m;
 	if (n >= (int)sizeof(buf) - 1)
 		n = sizeof(buf) - 2;
 	if (buf[n - 1] != '\n')

@@ -21,6 +21,6 @@ TEST_LIST += unit:dsm-fuzz:tests/sim/run-fuzz.sh
 fuzz-dsm: $(BUILD)/fuzz/dsm-recv
 $(BUILD)/fuzz/dsm-recv: tests/sim/fuzz_dsm_recv.c dsm/msg.c dsm/policy.c dsm/proto.c dsm/proto_home.c dsm/proto_setup.c dsm/proto_dir.c common/log.c
 	@mkdir -p $(dir $@)
-	clang -g -O1 $(CSTD) $(WARN) -Wno-format-nonliteral -D_GNU_SOURCE -I. -DDSM_FUZZ_LIBFUZZER -fsanitize=fuzzer,address,undefined -o $@ $^
+	clang -g -O1 $(CSTD) $(WARN) -D_GNU_SOURCE -I. -DDSM_FUZZ_LIBFUZZER -fsanitize=fuzzer,address,undefined -o $@ $^
 # CPU cost of the state machines alone (not a test): build/bin/dsm-proto-cost
 $(eval $(call program,dsm-proto-cost,tests/sim/proto_cost.c,$(DSM_PROTO_OBJS) $(COMMON_OBJS)))
