@@ -485,8 +485,18 @@ int main(int argc, char **argv)
 			die("cannot start worker %u", t);
 	}
 	err = dsm_runtime_wait(rt, (int)opt.seconds * 1000);
-	if (err)
-		return 3; /* on_fatal already reported and exited */
+	if (err) {
+		/* on_fatal reports and exits from the service thread; the wait
+		 * may return first (the error is set before on_fatal runs), and
+		 * returning here could end the process before that line is out */
+		struct timespec ts = {0, 100000000};
+
+		for (unsigned i = 0; i < 100; i++)
+			nanosleep(&ts, NULL);
+		fprintf(stderr, "dsm-node %u: DSM failed (error %d), on_fatal did not exit\n",
+			opt.node, err);
+		return 3;
+	}
 	__atomic_store_n(&stop_workers, 1, __ATOMIC_RELAXED);
 	for (unsigned t = 0; t < opt.threads; t++) {
 		pthread_join(ws[t].th, NULL);
