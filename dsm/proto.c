@@ -490,6 +490,13 @@ static int dispatch(struct dsm_proto *p, unsigned from, const struct dsm_msg *m,
 		return proto_reject(p, DSM_REJ_NO_DATA, from, m);
 	switch (m->type) {
 	case DSM_MSG_REQ:
+		/* a request of this very node, forwarded back here: it must be
+		 * the one this node has open */
+		if (m->hops && m->node == p->self) {
+			const struct pend *pd = pend_of(p, m->page);
+			if (!pd || pd->rid != m->rid || pd->granted)
+				return proto_reject(p, DSM_REJ_NO_REQUEST, from, m);
+		}
 		return home_recv_req(p, from, m);
 	case DSM_MSG_FWD:
 		return recv_fwd(p, from, m);

@@ -13,8 +13,8 @@
  * page attached. The honest nodes must reject and count every one and still
  * pass all their checks. Then it leaves cleanly.
  *
- * --semantic adds well-formed invalidations, forwards and DONEs for real pages
- * from this node, which is no page's home. A receiver that checks only the
+ * --semantic adds well-formed invalidations, forwards, grants, home moves and
+ * DONEs for real pages from this node, which is no page's home. A receiver that checks only the
  * message and its own state (not that the sender is the page's home) acts on
  * them: it drops a copy the home still counts, or sends away an exclusive
  * page, and the cluster later hangs or loses data. Off by default: see the
@@ -113,12 +113,38 @@ static size_t make_garbage(uint8_t *buf, unsigned nodes, unsigned pages, unsigne
 		m.flags &= DSM_MF_ALL;
 		dsm_msg_encode(&m, buf);
 		break;
-	case 4: /* (--semantic) well-formed INV, FWD, DONE from a node that is no home */
-		m.type = (uint8_t)(rnd() % 3 == 0   ? DSM_MSG_INV
-				   : rnd() % 2 == 0 ? DSM_MSG_FWD
-						    : DSM_MSG_DONE);
-		m.page = rnd() % pages;
-		m.home = (uint8_t)self;
+	case 4: /* (--semantic) well-formed INV, FWD, GRANT, HOME_MOVE, DONE from a
+		 * node that is no home (nor requester), with plausible rids (a
+		 * node's rids count from 1) and only the fields each type uses */
+		m = (struct dsm_msg){.seq = m.seq, .page = rnd() % pages};
+		m.rid = 1 + (uint32_t)(rnd() % 4096);
+		switch (rnd() % 5) {
+		case 0:
+			m.type = DSM_MSG_INV;
+			m.node = (uint8_t)self;
+			break;
+		case 1:
+			m.type = DSM_MSG_FWD;
+			m.node = (uint8_t)self;
+			m.home = (uint8_t)self;
+			m.flags = rnd() % 2 ? DSM_MF_WRITE : 0;
+			break;
+		case 2:
+			m.type = DSM_MSG_GRANT;
+			m.home = (uint8_t)self;
+			m.flags = DSM_MF_WRITE | (rnd() % 2 ? DSM_MF_ZERO : DSM_MF_UPGRADE);
+			break;
+		case 3:
+			m.type = DSM_MSG_HOME_MOVE;
+			m.rid = 0;
+			m.node = (uint8_t)to;
+			m.copyset = 1ull << to;
+			break;
+		default:
+			m.type = DSM_MSG_DONE;
+			m.flags = rnd() % 2 ? DSM_MF_WRITE : 0;
+			break;
+		}
 		dsm_msg_encode(&m, buf);
 		break;
 	default: /* well-formed requests naming a node or a page that does not exist */
@@ -229,7 +255,7 @@ int main(int argc, char **argv)
 		next = now + 1;
 	}
 	pr_info("dsm-evil: sent %llu hostile messages (random %llu, truncated/overlong %llu, bad "
-		"crc %llu, unrequested replies %llu, inv/fwd/done from a non-home %llu, "
+		"crc %llu, unrequested replies %llu, inv/fwd/grant/move/done from a non-home %llu, "
 		"requests for nothing %llu)",
 		(unsigned long long)sent, (unsigned long long)kinds[0],
 		(unsigned long long)kinds[1], (unsigned long long)kinds[2],

@@ -169,8 +169,14 @@ static void forge(struct sim *s)
 		m.type = DSM_MSG_DONE;
 		m.flags = sim_below(s, 2) ? DSM_MF_WRITE : 0;
 		break;
-	case 4: /* a request on behalf of someone else, not forwarded */
+	case 4: /* a request on behalf of someone else, not forwarded; or one
+		 * "forwarded" back to the node it names, which never made it */
 		m.type = DSM_MSG_REQ;
+		if (sim_below(s, 2)) {
+			m.hops = 1;
+			m.node = (uint8_t)t;
+			break;
+		}
 		m.rid = 1;
 		m.node = (uint8_t)((f + 1 + sim_below(s, n - 1)) % n);
 		break;
