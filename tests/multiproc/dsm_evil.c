@@ -18,7 +18,7 @@
  * message and its own state (not that the sender is the page's home) acts on
  * them: it drops a copy the home still counts, or sends away an exclusive
  * page, and the cluster later hangs or loses data. Off by default: see the
- * report in docs/dsm-runtime.md.
+ * test list in docs/dsm-runtime.md.
  */
 #include "common/log.h"
 #include "dsm/msg.h"
