@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * guest/testguest/timer.c — LAPIC timer tests, counted against the TSC:
- *   timer      periodic mode at count C and 2C: the period (median TSC delta
- *              between ticks) doubles, ticks are regular; one-shot mode fires
- *              once after about one period and the current count runs down.
+ *   timer      periodic mode at count C (`timerms`, default 1 ms) and 2C: the
+ *              mean period in TSC cycles about doubles, ticks are regular;
+ *              one-shot mode at C and 10C fires once, never early, the 10C
+ *              one about 10 times later, and the current count runs down.
  *   timercost  TSC cycles a timer interrupt costs a busy loop (loop with the
  *              timer at `timerhz`, default 10000, against the loop without).
  *   idle/busy  `idlems` (default 1000) ms by 250 Hz ticks, halted (idle) or
@@ -99,22 +100,34 @@ static uint64_t tsc_khz(void)
 
 void test_timer(const char *name)
 {
+	/* base period in ms (timerms=, default 1): a userspace LAPIC on a slow
+	 * nested host cannot deliver 1 kHz without coalescing ticks */
+	uint64_t ms = tg_opt("timerms", 1);
+
+	GUEST_ASSERT(ms >= 1 && ms <= 50, "timerms=%lu: want 1..50", ms);
+	const uint32_t base = (uint32_t)(COUNT_1MS * ms);
+
+	/* Timing on a loaded shared host stalls for milliseconds now and
+	 * then: each measurement is tried up to 3 times and passes when one
+	 * attempt is within bounds; a broken timer fails all three. */
 	unsigned reg1 = 0, reg2 = 0;
-	uint64_t p1 = periodic_period(COUNT_1MS, 20, &reg1);
+	uint64_t p1 = 0, p2 = 0, ratio100 = 0;
 
-	GUEST_ASSERT(p1 > 0, "periodic timer at count %u: fewer than 21 ticks in %llu TSC cycles",
-		     COUNT_1MS, TIMEOUT_CYCLES);
-	uint64_t p2 = periodic_period(2 * COUNT_1MS, 10, &reg2);
-
-	GUEST_ASSERT(p2 > 0, "periodic timer at count %u: fewer than 11 ticks", 2 * COUNT_1MS);
-	uint64_t ratio100 = p2 * 100 / p1;
-
-	tg_printf("# timer periodic period %lu TSC cycles at count %u, %lu at %u (x%lu.%02lu), "
-		  "regular %u/20 %u/10, tsc_khz %lu\n",
-		  p1, COUNT_1MS, p2, 2 * COUNT_1MS, ratio100 / 100, ratio100 % 100, reg1, reg2,
-		  tsc_khz());
-	/* loose bounds: under nested emulation on a loaded machine a late tick
-	 * coalesces with the next one and skews a median by a few tens of % */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		p1 = periodic_period(base, 20, &reg1);
+		GUEST_ASSERT(p1 > 0,
+			     "periodic timer at count %u: fewer than 21 ticks in %llu TSC cycles",
+			     base, TIMEOUT_CYCLES);
+		p2 = periodic_period(2 * base, 10, &reg2);
+		GUEST_ASSERT(p2 > 0, "periodic timer at count %u: fewer than 11 ticks", 2 * base);
+		ratio100 = p2 * 100 / p1;
+		tg_printf(
+		    "# timer periodic period %lu TSC cycles at count %u, %lu at %u (x%lu.%02lu), "
+		    "regular %u/20 %u/10, tsc_khz %lu\n",
+		    p1, base, p2, 2 * base, ratio100 / 100, ratio100 % 100, reg1, reg2, tsc_khz());
+		if (ratio100 >= 130 && ratio100 <= 400 && reg1 >= 7 && reg2 >= 4)
+			break;
+	}
 	GUEST_ASSERT(ratio100 >= 130 && ratio100 <= 400,
 		     "doubling the count changed the period x%lu/100, not about x2", ratio100);
 	GUEST_ASSERT(reg1 >= 7 && reg2 >= 4, "irregular ticks: %u/20, %u/10 within x2 of the mean",
@@ -126,8 +139,10 @@ void test_timer(const char *name)
 	 * carries the least delivery latency of a busy nested host) */
 	uint64_t best[2] = {~0ULL, ~0ULL};
 
-	for (int i = 0; i < 6; i++) {
-		uint32_t count = (i & 1) ? 10 * COUNT_1MS : COUNT_1MS;
+	for (int i = 0; i < 18; i++) {
+		if (i >= 6 && i % 6 == 0 && best[1] >= 5 * best[0] && best[1] <= 12 * best[0])
+			break; /* three pairs measured and within bounds */
+		uint32_t count = (i & 1) ? 10 * base : base;
 		uint64_t t0 = rdtsc();
 
 		timer_start(count, false);
@@ -155,7 +170,7 @@ void test_timer(const char *name)
 	GUEST_ASSERT(best[1] >= 5 * best[0] && best[1] <= 12 * best[0],
 		     "one-shot 10 ms took %lu TSC cycles, 1 ms %lu: not about x10", best[1],
 		     best[0]);
-	tg_pass(name, "period %lu TSC cycles per ms of APIC time", p1);
+	tg_pass(name, "period %lu TSC cycles per %lu ms of APIC time", p1, ms);
 }
 
 static uint64_t work(uint64_t n)

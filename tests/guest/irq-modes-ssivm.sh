@@ -10,4 +10,4 @@
 }
 cd "$root" || exit 1
 exec scripts/with-kvm "$build/bin/irq_bench" -g "$build/guest/testguest.elf" \
-	-m kernel,split,user -c "tests=ipi,timer,mem cpus=2 memlimit=16"
+	-m kernel,split,user -c "tests=ipi,timer,mem cpus=2 memlimit=16 timerms=5"

@@ -16,7 +16,7 @@ printf 'module for the test guest, %s\n' "$(date +%s%N)" >"$mod"
 for img in testguest.elf testguest-aout.bin; do
 	[ -f "$build/guest/$img" ] || { fail "$build/guest/$img not built (make)"; continue; }
 	exitv=$((RANDOM % 100 + 2))
-	cmdline="tests=multiboot,ipi,timer,mem exit=$exitv modules=1 cpus=2"
+	cmdline="tests=multiboot,ipi,timer,mem exit=$exitv modules=1 cpus=2 timerms=2"
 	out=$tmp/$img.out
 	timeout 120 qemu-system-x86_64 -accel tcg -m 64M -smp 2 -display none -monitor none \
 		-nodefaults -no-reboot -serial "file:$out" -kernel "$build/guest/$img" \

@@ -22,7 +22,7 @@ for mode in ${SSIVM_IRQCHIPS:-kernel}; do
 	t0=$(date +%s%N)
 	timeout 120 "$build/ssivm" run --irqchip "$mode" --vcpus 2 --memory 64M \
 		--kernel "$build/guest/testguest.elf" \
-		--cmdline "tests=ipi,timer,mem cpus=2 exit=$exitv" >"$out" 2>&1 </dev/null
+		--cmdline "tests=ipi,timer,mem cpus=2 timerms=2 exit=$exitv" >"$out" 2>&1 </dev/null
 	rc=$?
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	sed "s/^/  [$mode] /" "$out"
