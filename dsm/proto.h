@@ -105,6 +105,14 @@ struct dsm_proto_params {
 	/* Faulting tokens waiting at once on this node (0: 4 * max_pending). */
 	unsigned max_waiters;
 	struct dsm_policy policy; /* dsm_policy_defaults() then adjust */
+	/* Key of this node's request ids (rids). 0: sequential 1, 2, 3...
+	 * (tests). Otherwise each rid is a keyed mix of a counter, below 2^31
+	 * and never 0, so a peer that is not in a transaction cannot guess the
+	 * rid of an open request to forge its DATA, GRANT or INV_ACK. The
+	 * runtime passes random bytes. Not a cryptographic MAC: the rids a
+	 * member sees as a sharer or home do not reveal the key easily, but it
+	 * is a mixing function, not a keyed hash with a security proof. */
+	uint64_t rid_key;
 };
 
 /* Why a message was rejected. */

@@ -105,6 +105,7 @@ struct dsm_proto {
 	struct dsm_counters c;
 	uint64_t now_ns;
 	uint32_t next_rid;
+	uint64_t rid_key; /* 0: sequential rids */
 	enum dsm_reject last_rej;
 	int err; /* first action error of the current event */
 

@@ -96,6 +96,7 @@ int dsm_proto_create(const struct dsm_proto_params *prm, struct dsm_proto **out)
 	p->ops = prm->ops;
 	p->ctx = prm->ctx;
 	p->pol = prm->policy;
+	p->rid_key = prm->rid_key;
 	p->pend_cap = prm->max_pending ? prm->max_pending : 64;
 	p->wt_cap = prm->max_waiters ? prm->max_waiters : 4 * p->pend_cap;
 	p->tx_cap = p->n * p->pend_cap;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 
 static inline uintptr_t page_addr(struct dsm_runtime *rt, uint64_t page)
 {
@@ -452,6 +453,11 @@ int rt_open_peers(struct dsm_runtime *rt)
 		rt->slots[i].next_free = i + 1 < rt->nr_slots ? i + 1 : UINT32_MAX;
 	rt->free_slot = 0;
 	pp.max_waiters = rt->nr_slots;
+	/* unguessable request ids (see dsm_proto_params.rid_key) */
+	if (getrandom(&pp.rid_key, sizeof(pp.rid_key), 0) != sizeof(pp.rid_key)) {
+		pr_warn("DSM: getrandom failed (%s): request ids are sequential", strerror(errno));
+		pp.rid_key = 0;
+	}
 	rt->tick_policy = rt->p.policy.pingpong_threshold > 0;
 	err = dsm_proto_create(&pp, &rt->proto);
 	if (err) {

@@ -266,6 +266,8 @@ int sim_setup(struct sim *s)
 		    .max_pending = max_pending,
 		    .max_waiters = max_waiters,
 		    .policy = s->cfg.pol,
+		    /* keyed rids on two seeds in three, sequential on the rest */
+		    .rid_key = s->seed % 3 ? sim_rand(s) | 1 : 0,
 		};
 		s->node[i].id = i;
 		s->node[i].sim = s;
