@@ -2,9 +2,8 @@
 # tests/guest/testguest-ssivm.sh — the test guest on ssivm (through
 # scripts/with-kvm: native KVM or the KVM sandbox): memory, LAPIC timer
 # interrupts and INIT/SIPI + an IPI round trip between two vCPUs, for each
-# interrupt-controller mode given in $SSIVM_IRQCHIPS (default: kernel; split and
-# user need control/cmd_run.c to pass irq_vcpu_hooks(), see docs/irq.md —
-# tests/guest/irq-modes-ssivm.sh covers them meanwhile).
+# interrupt-controller mode given in $SSIVM_IRQCHIPS (`ssivm run --irqchip`;
+# default: kernel — tests/guest/irq-modes-ssivm.sh covers split and user).
 . "$(dirname "$0")/lib.sh"
 if [ -z "${SSIVM_IN_KVM:-}" ]; then
 	SSIVM_IN_KVM=1 exec "$root/scripts/with-kvm" "$0" "$@"
