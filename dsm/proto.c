@@ -215,29 +215,11 @@ static int add_waiter(struct dsm_proto *p, struct pend *pd, uint64_t token, bool
 	return 0;
 }
 
-/* See dsm_proto_params.rid_key. */
-static uint32_t new_rid(struct dsm_proto *p)
-{
-	uint32_t r;
-
-	if (!p->rid_key)
-		return ++p->next_rid;
-	do {
-		uint64_t x = p->rid_key + ++p->next_rid * 0x9e3779b97f4a7c15ull;
-		x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-		x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-		x ^= (x >> 31) ^ p->rid_key;
-		x = (x ^ (x >> 29)) * 0xbf58476d1ce4e5b9ull;
-		r = (uint32_t)(x >> 33);
-	} while (!r);
-	return r;
-}
-
 static void send_req(struct dsm_proto *p, struct pend *pd, bool write)
 {
 	struct dsm_msg m = {.type = DSM_MSG_REQ, .page = pd->page, .node = (uint8_t)p->self};
 
-	pd->rid = new_rid(p);
+	pd->rid = proto_new_rid(p);
 	pd->acks = 0;
 	pd->granted = 0;
 	pd->nacks = 0;

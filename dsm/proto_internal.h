@@ -177,6 +177,9 @@ struct dsm_dir *dir_add(struct dsm_proto *p, uint64_t page);
 void dir_release(struct dsm_proto *p, uint64_t page);
 size_t dir_mem_bytes(const struct dsm_proto *p);
 
+/* dsm/proto_setup.c: the next request id (see dsm_proto_params.rid_key) */
+uint32_t proto_new_rid(struct dsm_proto *p);
+
 /* dsm/proto.c: output helpers used by the home side */
 void proto_emit(struct dsm_proto *p, unsigned to, struct dsm_msg *m, bool with_page);
 void proto_note_err(struct dsm_proto *p, const char *what, uint64_t page, int r);

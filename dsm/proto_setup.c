@@ -195,3 +195,21 @@ bool dsm_proto_idle(const struct dsm_proto *p)
 {
 	return p->pend_used == 0 && home_idle(p) && p->loop_len == 0;
 }
+
+/* See dsm_proto_params.rid_key. */
+uint32_t proto_new_rid(struct dsm_proto *p)
+{
+	uint32_t r;
+
+	if (!p->rid_key)
+		return ++p->next_rid;
+	do {
+		uint64_t x = p->rid_key + ++p->next_rid * 0x9e3779b97f4a7c15ull;
+		x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+		x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+		x ^= (x >> 31) ^ p->rid_key;
+		x = (x ^ (x >> 29)) * 0xbf58476d1ce4e5b9ull;
+		r = (uint32_t)(x >> 33);
+	} while (!r);
+	return r;
+}
