@@ -6,6 +6,7 @@ SSIVM_OBJS += $(DSM_PROTO_OBJS)
 
 $(eval $(call unit_test,test_dsm_msg,tests/unit/test_dsm_msg.c,$(DSM_PROTO_OBJS) $(COMMON_OBJS)))
 $(eval $(call unit_test,test_dsm_proto,tests/unit/test_dsm_proto.c,$(DSM_PROTO_OBJS) $(COMMON_OBJS)))
+$(eval $(call unit_test,test_dsm_trust,tests/unit/test_dsm_trust.c,$(DSM_PROTO_OBJS) $(COMMON_OBJS)))
 
 # The simulator: build/bin/dsm-sim; quick run in `make check`, long in e2e.
 $(eval $(call program,dsm-sim,tests/sim/sim.c tests/sim/sim_net.c tests/sim/sim_main.c,$(DSM_PROTO_OBJS) $(COMMON_OBJS)))
