@@ -302,31 +302,22 @@ int vm_load_kernel(struct vm *vm)
 		pr_err("building the ACPI tables failed: %s", strerror(-ret));
 		goto out;
 	}
-	switch (fmt) {
-	case BOOT_FMT_BZIMAGE: {
-		struct linux_load_params lp = {.path = cfg->kernel,
-					       .image = img,
-					       .size = size,
-					       .initrd = initrd,
-					       .initrd_size = initrd_size,
-					       .cmdline = cfg->cmdline,
-					       .rsdp_gpa = rsdp};
+	/* both Linux entries take the same parameters */
+	struct linux_load_params lp = {.path = cfg->kernel,
+				       .image = img,
+				       .size = size,
+				       .initrd = initrd,
+				       .initrd_size = initrd_size,
+				       .cmdline = cfg->cmdline,
+				       .rsdp_gpa = rsdp};
 
+	switch (fmt) {
+	case BOOT_FMT_BZIMAGE:
 		ret = linux_load(&vm->gm, &lp, &st);
 		break;
-	}
-	case BOOT_FMT_ELF_PVH: {
-		struct linux_load_params lp = {.path = cfg->kernel,
-					       .image = img,
-					       .size = size,
-					       .initrd = initrd,
-					       .initrd_size = initrd_size,
-					       .cmdline = cfg->cmdline,
-					       .rsdp_gpa = rsdp};
-
+	case BOOT_FMT_ELF_PVH:
 		ret = pvh_load(&vm->gm, &lp, &st);
 		break;
-	}
 	case BOOT_FMT_MULTIBOOT:
 		ret = load_multiboot(vm, cfg->kernel, img, size, initrd, initrd_size, &st);
 		break;
