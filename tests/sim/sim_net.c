@@ -21,6 +21,18 @@
 
 #include "tests/sim/sim.h"
 
+/* Put @k at the end of the pair's queue: one more message in flight. */
+static void pair_append(struct sim *s, struct sim_pair *pr, struct sim_pkt *k)
+{
+	if (pr->tail)
+		pr->tail->next = k;
+	else
+		pr->head = k;
+	pr->tail = k;
+	pr->len++;
+	s->in_flight++;
+}
+
 int sim_net_send(struct sim *s, unsigned from, unsigned to, const void *msg, size_t len,
 		 const void *page)
 {
@@ -53,13 +65,7 @@ int sim_net_send(struct sim *s, unsigned from, unsigned to, const void *msg, siz
 		k->has_page = true;
 		memcpy(k->page, page, DSM_PAGE_SIZE);
 	}
-	if (pr->tail)
-		pr->tail->next = k;
-	else
-		pr->head = k;
-	pr->tail = k;
-	pr->len++;
-	s->in_flight++;
+	pair_append(s, pr, k);
 	s->stat_msgs++;
 	sim_trace(s, "send %u->%u %s page %llu rid %u node %u nacks %u flags %#x%s", from, to,
 		  dsm_msg_type_name(m.type), (unsigned long long)m.page, m.rid, m.node, m.nacks,
@@ -206,13 +212,7 @@ static void forge(struct sim *s)
 	k->from = f;
 	k->to = t;
 	k->forged = true;
-	if (pr->tail)
-		pr->tail->next = k;
-	else
-		pr->head = k;
-	pr->tail = k;
-	pr->len++;
-	s->in_flight++;
+	pair_append(s, pr, k);
 	s->stat_forged++;
 	sim_trace(s, "forge %u->%u %s page %llu", f, t, dsm_msg_type_name(m.type),
 		  (unsigned long long)m.page);
