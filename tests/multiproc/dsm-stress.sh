@@ -121,11 +121,15 @@ kill*)
 			echo "FAIL: node $i exited $rc after node $victim was killed (expected 3, DSM failure):"
 			grep -v '^ *[0-9]* *0x\|^ *[0-9]*  */' "$logdir/node$i.log" | tail -n 12
 			fail=1
-		elif named=$(sed -n 's/.*DSM failed: .*node \([0-9]*\).*/\1/p' "$logdir/node$i.log" | head -n1)
+		elif named=$(sed -n 's/.*DSM failed: [^0-9]*node \([0-9]*\).*/\1/p' "$logdir/node$i.log" | head -n1)
 			[ -z "$named" ] || [ "$named" = "$i" ] || [ "$named" -ge "$n" ]; then
 			# it must name the killed node, or another survivor (all of which
 			# stop too: a cascade where that node had named the victim)
 			echo "FAIL: node $i stopped but named neither node $victim nor a survivor"
+			fail=1
+		elif grep -q "CHECK FAILED" "$logdir/node$i.log"; then
+			echo "FAIL: node $i saw wrong data before it stopped:"
+			grep -m5 "CHECK FAILED" "$logdir/node$i.log"
 			fail=1
 		elif [ $dt -gt 20 ]; then
 			echo "FAIL: node $i took ${dt}s to stop after node $victim was killed"
@@ -163,7 +167,7 @@ esac
 pids=()
 for ((i = 0; i < n; i++)); do
 	echo "---- node $i"
-	grep -E "CHECK FAILED|error|PASS|FAIL|run over|^node $i:" "$logdir/node$i.log" | head -n 40
+	grep -E "CHECK FAILED|error|warning: transport|PASS|FAIL|run over|^node $i:" "$logdir/node$i.log" | head -n 40
 done
 echo "dsm-stress $mode, $n nodes, ${secs}s, $threads threads/node: $([ $fail = 0 ] && echo PASS || echo FAIL) in $(($(date +%s) - start))s"
 exit $fail
