@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -66,22 +67,40 @@ static void *handler_main(void *arg)
 	return NULL;
 }
 
-int bench_uffd_floor(unsigned nr_faults, bool busy, bool wp, struct hist *out)
+int bench_uffd_floor(unsigned nr_faults, bool busy, bool wp, bool same_cpu, struct hist *out)
 {
 	size_t len = (size_t)nr_faults * PG;
 	struct floor_handler h = {.busy = busy};
+	cpu_set_t saved, one;
+	bool pinned = false;
 	pthread_t th;
 	char *mem;
 	int err;
 
+	if (same_cpu && busy)
+		return -EINVAL; /* a busy handler on the faulting thread's CPU never lets it run */
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		   -1, 0);
 	h.src = aligned_alloc(PG, PG);
 	if (mem == MAP_FAILED || !h.src) {
+		if (mem != MAP_FAILED)
+			munmap(mem, len);
 		free(h.src);
 		return -ENOMEM;
 	}
 	memset(h.src, 0x5a, PG);
+	if (same_cpu) { /* both threads on the CPU this one runs on now; restored below */
+		int cpu = sched_getcpu();
+
+		err = -EINVAL;
+		if (cpu < 0 || sched_getaffinity(0, sizeof(saved), &saved))
+			goto out;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			goto out;
+		pinned = true; /* the handler thread inherits the mask */
+	}
 	err = uffd_open(&h.u, mem, len, true);
 	if (err)
 		goto out;
@@ -114,6 +133,8 @@ out_close:
 out:
 	munmap(mem, len);
 	free(h.src);
+	if (pinned && sched_setaffinity(0, sizeof(saved), &saved) && !err)
+		err = -EINVAL;
 	return err;
 }
 
