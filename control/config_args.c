@@ -279,8 +279,8 @@ static int apply_flag(struct ssivm_config *cfg, int opt, const char *arg, struct
 			cfg_clear_modules(cfg);
 		seen->modules = true;
 		ret = cfg_add_modules(cfg, arg, err);
-		if (ret == -EINVAL)
-			pr_err("--module '%s': %s", arg, err);
+		if (ret == -EINVAL) /* a long list is quoted by its start */
+			pr_err("--module '%.80s%s': %s", arg, strlen(arg) > 80 ? "..." : "", err);
 		return ret;
 	case OPT_CMDLINE:
 		return cfg_set_str(&cfg->cmdline, arg);

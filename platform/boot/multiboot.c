@@ -358,11 +358,12 @@ int multiboot_load(const struct guest_mem *gm, const struct multiboot_params *p,
 		char what[32];
 
 		if (at == NO_ROOM) {
-			pr_err("multiboot: module %u ('%s', %zu bytes) does not fit in guest RAM "
-			       "below 4 GiB: the kernel ends at 0x%llx, the modules before it at "
-			       "0x%llx, and the largest free RAM range above has %llu bytes",
-			       i, m->cmdline ? m->cmdline : "", m->size, (unsigned long long)end,
-			       (unsigned long long)cur, (unsigned long long)largest_room(p, cur));
+			pr_err(
+			    "multiboot: module %u ('%s', %zu bytes) does not fit in guest RAM "
+			    "below 4 GiB after 0x%llx (the kernel ends at 0x%llx, then the "
+			    "modules before it); the largest free RAM range there has %llu bytes",
+			    i, m->cmdline ? m->cmdline : "", m->size, (unsigned long long)cur,
+			    (unsigned long long)end, (unsigned long long)largest_room(p, cur));
 			return -ENOMEM;
 		}
 		snprintf(what, sizeof(what), "module %u", i);
