@@ -181,8 +181,8 @@ int vm_create(const struct vm_params *p, struct vm **out)
 	ret = setup_memory(vm, p->ram);
 	if (ret)
 		goto fail;
-	vm->tsc_deadline = vm->irq_mode != IRQ_USER &&
-			   ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	vm->tsc_deadline_cap =
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	ret = cpuid_get_supported(vm);
 	if (ret)
 		goto fail;
