@@ -292,7 +292,7 @@ static int load_multiboot(struct vm *vm, const char *path, const void *img, size
 	    .nr_e820 = (uint32_t)n,
 	};
 	ret = multiboot_load(&vm->gm, &mp, st);
-	if (!ret)
+	if (!ret && nr)
 		pr_info("multiboot: %u module(s), %llu bytes", nr, (unsigned long long)total);
 out:
 	free(cmdline);
