@@ -109,8 +109,15 @@ static int cmd_run(int argc, char **argv)
 	/* The image is checked here, before /dev/kvm is opened. */
 	if (boot_read_file(cfg.kernel, "kernel", &img, &size))
 		goto out;
-	if (boot_image_check(cfg.kernel, img, size) < 0)
+	ret = boot_image_check(cfg.kernel, img, size);
+	if (ret < 0)
 		goto out;
+	if (cfg.nr_modules && ret != BOOT_FMT_MULTIBOOT) {
+		pr_err("kernel %s (%s): modules (--module, modules =) are for multiboot kernels; "
+		       "a Linux kernel takes one --initrd",
+		       cfg.kernel, boot_format_name(ret));
+		goto out;
+	}
 	free(img);
 	img = NULL;
 

@@ -31,6 +31,7 @@ void config_free(struct ssivm_config *cfg)
 {
 	free(cfg->kernel);
 	free(cfg->initrd);
+	cfg_clear_modules(cfg);
 	free(cfg->cmdline);
 	free(cfg->serial_log);
 	free(cfg->config_file);

@@ -17,6 +17,8 @@
 
 #define SSIVM_MAX_VCPUS 256
 #define SSIVM_MAX_NODES 64
+/* Multiboot modules, the --initrd one included (the loader's limit). */
+#define SSIVM_MAX_MODULES 64
 
 /* ACPI SLIT: 10 = local; 11..254 remote; 255 = unreachable (refused here). */
 #define SSIVM_DIST_LOCAL 10
@@ -39,6 +41,16 @@ struct hmat_entry {
 	uint32_t write_bandwidth_mbs;
 };
 
+/*
+ * One multiboot module, from an entry of QEMU's `-initrd "FILE ARGS,..."`
+ * syntax (docs/multiboot.md): @file is the entry up to its first space,
+ * @string the whole entry, which the guest gets as the module's string.
+ */
+struct module_config {
+	char *file;
+	char *string;
+};
+
 struct ssivm_config {
 	uint32_t nr_vcpus;
 	uint32_t nr_nodes;
@@ -47,8 +59,11 @@ struct ssivm_config {
 	uint32_t nr_hmat;
 	struct hmat_entry hmat[SSIVM_MAX_NODES * SSIVM_MAX_NODES];
 
-	char *kernel;     /* path; bzImage, ELF vmlinux (PVH note) or multiboot */
-	char *initrd;     /* path or NULL; for multiboot: the first module */
+	char *kernel; /* path; bzImage, ELF vmlinux (PVH note) or multiboot */
+	char *initrd; /* path or NULL; for multiboot: the first module */
+	/* multiboot modules after the initrd's (`modules`, --module) */
+	uint32_t nr_modules;
+	struct module_config modules[SSIVM_MAX_MODULES];
 	char *cmdline;    /* kernel command line or NULL */
 	char *serial_log; /* file that also receives the serial console, or NULL */
 
@@ -103,8 +118,9 @@ struct config_extra_opts {
  * Parse the shared configuration options of `ssivm run`, `ssivm acpi-dump`:
  *   --config FILE  (read first, wherever it appears; libconfig syntax)
  *   --vcpus N  --memory SIZE  --numa SPEC (repeatable)  --hmat SPEC (repeatable)
- *   --kernel FILE  --initrd FILE  --cmdline STR  --serial-log FILE
- * Flags override the file: --numa id=N replaces the file's node N, --hmat
+ *   --kernel FILE  --initrd FILE  --module SPEC (repeatable)  --cmdline STR
+ *   --serial-log FILE
+ * Flags override the file (the first --module drops the file's modules): --numa id=N replaces the file's node N, --hmat
  * with the same initiator/target replaces the file's entry, scalars win.
  * Then fills derived values: missing distances (mirror of the other
  * direction if given, else 10/20), vCPU count (highest listed CPU + 1 when

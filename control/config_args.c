@@ -19,6 +19,7 @@ enum {
 	OPT_HMAT,
 	OPT_KERNEL,
 	OPT_INITRD,
+	OPT_MODULE,
 	OPT_CMDLINE,
 	OPT_SERIAL_LOG,
 };
@@ -31,6 +32,7 @@ static const struct option config_opts[] = {
     {"hmat", required_argument, NULL, OPT_HMAT},
     {"kernel", required_argument, NULL, OPT_KERNEL},
     {"initrd", required_argument, NULL, OPT_INITRD},
+    {"module", required_argument, NULL, OPT_MODULE},
     {"cmdline", required_argument, NULL, OPT_CMDLINE},
     {"serial-log", required_argument, NULL, OPT_SERIAL_LOG},
 };
@@ -57,6 +59,8 @@ void config_usage(FILE *out)
 	    "                       MB/s; binary suffixes M, G = 1024M, T)\n"
 	    "  --kernel FILE        kernel: bzImage, ELF vmlinux with PVH note, multiboot\n"
 	    "  --initrd FILE        initrd (multiboot: first module)\n"
+	    "  --module SPEC        multiboot modules, repeatable, QEMU's -initrd syntax:\n"
+	    "                       \"FILE ARGS,FILE ARGS\" (\",,\" = a literal comma)\n"
 	    "  --cmdline STRING     kernel command line\n"
 	    "  --serial-log FILE    also write the serial console to FILE\n");
 }
@@ -237,6 +241,7 @@ bad:
 }
 
 struct flag_seen {
+	bool modules; /* a --module was given: the file's modules are dropped */
 	uint64_t numa;
 	uint64_t hmat[SSIVM_MAX_NODES];
 };
@@ -269,6 +274,14 @@ static int apply_flag(struct ssivm_config *cfg, int opt, const char *arg, struct
 		return cfg_set_str(&cfg->kernel, arg);
 	case OPT_INITRD:
 		return cfg_set_str(&cfg->initrd, arg);
+	case OPT_MODULE:
+		if (!seen->modules)
+			cfg_clear_modules(cfg);
+		seen->modules = true;
+		ret = cfg_add_modules(cfg, arg, err);
+		if (ret == -EINVAL) /* a long list is quoted by its start */
+			pr_err("--module '%.80s%s': %s", arg, strlen(arg) > 80 ? "..." : "", err);
+		return ret;
 	case OPT_CMDLINE:
 		return cfg_set_str(&cfg->cmdline, arg);
 	case OPT_SERIAL_LOG:

@@ -346,6 +346,34 @@ static void parse_str(struct file_ctx *fc, const config_setting_t *s, char **dst
 		file_err(fc, s, "out of memory");
 }
 
+/* modules = "FILE ARGS,FILE ARGS" | ["FILE ARGS", ...]: each string as --module */
+static void parse_modules(struct file_ctx *fc, const config_setting_t *s)
+{
+	char err[CONFIG_ERRLEN];
+	int t = config_setting_type(s), n = 1;
+
+	if (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST)
+		n = config_setting_length(s);
+	else if (t != CONFIG_TYPE_STRING) {
+		file_err(fc, s, "modules must be \"FILE ARGS,...\" or [\"FILE ARGS\", ...], not %s",
+			 type_name(s));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e =
+		    t == CONFIG_TYPE_STRING ? s : config_setting_get_elem(s, (unsigned int)i);
+		int ret;
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			file_err(fc, e, "modules: \"FILE ARGS\" expected, not %s", type_name(e));
+			continue;
+		}
+		ret = cfg_add_modules(fc->cfg, config_setting_get_string(e), err);
+		if (ret)
+			file_err(fc, e, "modules: %s", ret == -EINVAL ? err : "out of memory");
+	}
+}
+
 static void parse_root(struct file_ctx *fc, const config_setting_t *root)
 {
 	struct ssivm_config *cfg = fc->cfg;
@@ -367,6 +395,8 @@ static void parse_root(struct file_ctx *fc, const config_setting_t *root)
 			parse_str(fc, s, &cfg->kernel);
 		} else if (!strcmp(name, "initrd")) {
 			parse_str(fc, s, &cfg->initrd);
+		} else if (!strcmp(name, "modules")) {
+			parse_modules(fc, s);
 		} else if (!strcmp(name, "cmdline")) {
 			parse_str(fc, s, &cfg->cmdline);
 		} else if (!strcmp(name, "serial_log")) {
@@ -377,8 +407,8 @@ static void parse_root(struct file_ctx *fc, const config_setting_t *root)
 			parse_list(fc, s, false);
 		} else {
 			file_err(fc, s,
-				 "unknown key '%s' (known: vcpus, memory, kernel, initrd, cmdline, "
-				 "serial_log, numa, hmat)",
+				 "unknown key '%s' (known: vcpus, memory, kernel, initrd, modules, "
+				 "cmdline, serial_log, numa, hmat)",
 				 name);
 		}
 	}

@@ -50,6 +50,17 @@ struct numa_node_config *cfg_node_define(struct ssivm_config *cfg, int64_t id, c
 struct hmat_entry *cfg_hmat_define(struct ssivm_config *cfg, int64_t initiator, int64_t target,
 				   char *err);
 
+/*
+ * Append the multiboot modules of @spec, QEMU's -initrd syntax: entries
+ * separated by ',' (",," is a literal comma), each "FILE[ ARGS]". Refuses an
+ * empty entry, one that starts with a space (no file name) and more than
+ * SSIVM_MAX_MODULES modules. 0, -EINVAL (@err says why) or -ENOMEM.
+ * control/config_modules.c.
+ */
+int cfg_add_modules(struct ssivm_config *cfg, const char *spec, char *err);
+/* Drop every module of cfg->modules. */
+void cfg_clear_modules(struct ssivm_config *cfg);
+
 /* Replace *dst with a copy of @s. 0 or -ENOMEM. */
 int cfg_set_str(char **dst, const char *s);
 

@@ -312,6 +312,17 @@ static int check_paths(const struct ssivm_config *cfg)
 	}
 	if (cfg->initrd)
 		bad += check_file("initrd", cfg->initrd);
+	for (uint32_t i = 0; i < cfg->nr_modules; i++) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "module %u", i + !!cfg->initrd);
+		bad += check_file(what, cfg->modules[i].file);
+	}
+	if (cfg->nr_modules + !!cfg->initrd > SSIVM_MAX_MODULES) {
+		pr_err("%u modules (the initrd and %u more): at most %d", cfg->nr_modules + 1,
+		       cfg->nr_modules, SSIVM_MAX_MODULES);
+		bad++;
+	}
 	if (cfg->serial_log) {
 		char dir[4096];
 		struct stat st;

@@ -275,6 +275,53 @@ static const char *exit_name(uint32_t reason)
 	return "unknown exit";
 }
 
+/*
+ * The vCPU is in the state INIT leaves it in (real mode at f000:fff0), as
+ * KVM puts it on AMD after a shutdown: the state of the guest is gone.
+ */
+static bool vcpu_in_reset_state(struct vcpu *v)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return false;
+	return r.rip == 0xfff0 && s.cs.selector == 0xf000 && s.cs.base == 0xffff0000 &&
+	       !(s.cr0 & 1);
+}
+
+/* KVM_EXIT_INTERNAL_ERROR's data words, " 1 2 3", at most 8. */
+static const char *internal_data(const struct kvm_run *run, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (uint32_t i = 0; i < run->internal.ndata && i < 8 && off < size; i++)
+		off += snprintf(buf + off, size - off, " %llx",
+				(unsigned long long)run->internal.data[i]);
+	return buf;
+}
+
+/*
+ * An emulation failure that carries the instruction bytes KVM fetched
+ * (KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES, Linux 5.16+): write
+ * "N bytes: xx xx ..." into @buf and return true.
+ */
+static bool emulation_failure_bytes(const struct kvm_run *run, char *buf, size_t size)
+{
+	const __typeof__(run->emulation_failure) *f = &run->emulation_failure;
+	size_t off;
+
+	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION || f->ndata < 3 ||
+	    !(f->flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) || !f->insn_size ||
+	    f->insn_size > sizeof(f->insn_bytes))
+		return false;
+	off = (size_t)snprintf(buf, size, "%u bytes:", f->insn_size);
+	for (unsigned i = 0; i < f->insn_size && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, " %02x", f->insn_bytes[i]);
+	return true;
+}
+
 /* Report an exit the VMM cannot handle and end the VM with an error. */
 static void fatal_exit(struct vcpu *v, const char *fmt, ...)
 {
@@ -333,10 +380,16 @@ static bool handle_exit(struct vcpu *v)
 			return false;
 		}
 	case KVM_EXIT_SHUTDOWN:
-		/* on AMD, KVM re-initialises the VMCB at a shutdown: what the
-		 * report shows is then the reset state, not the faulting one */
-		fatal_exit(v, "KVM_EXIT_SHUTDOWN: the guest triple-faulted (on AMD hosts the "
-			      "registers below may already be the reset state)");
+		/* On AMD, KVM INITs the vCPU at a shutdown intercept (the VMCB is
+		 * undefined after it): the registers are then the reset state. */
+		if (vcpu_in_reset_state(v))
+			fatal_exit(v,
+				   "KVM_EXIT_SHUTDOWN: the guest triple-faulted. KVM has already "
+				   "reset this vCPU (it does on AMD hosts): the registers below "
+				   "are the reset state, not where the guest faulted");
+		else
+			fatal_exit(v, "KVM_EXIT_SHUTDOWN: the guest triple-faulted; the registers "
+				      "below are the state at the triple fault");
 		return false;
 	case KVM_EXIT_FAIL_ENTRY:
 		fatal_exit(v, "KVM_EXIT_FAIL_ENTRY: hardware entry failure reason 0x%llx",
@@ -344,17 +397,20 @@ static bool handle_exit(struct vcpu *v)
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR: {
 		char data[128] = "";
-		size_t off = 0;
 
-		for (uint32_t i = 0; i < run->internal.ndata && i < 8 && off < sizeof(data); i++)
-			off += snprintf(data + off, sizeof(data) - off, " %llx",
-					(unsigned long long)run->internal.data[i]);
-		fatal_exit(v, "KVM_EXIT_INTERNAL_ERROR suberror %u%s (data:%s)",
-			   run->internal.suberror,
-			   run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
-			       ? " (instruction emulation failed)"
-			       : "",
-			   data);
+		if (emulation_failure_bytes(run, data, sizeof(data)))
+			fatal_exit(v,
+				   "KVM_EXIT_INTERNAL_ERROR suberror %u (instruction emulation "
+				   "failed; KVM fetched %s); the registers below are the state at "
+				   "the instruction",
+				   run->internal.suberror, data);
+		else
+			fatal_exit(v, "KVM_EXIT_INTERNAL_ERROR suberror %u%s (data:%s)",
+				   run->internal.suberror,
+				   run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+				       ? " (instruction emulation failed)"
+				       : "",
+				   internal_data(run, data, sizeof(data)));
 		return false;
 	}
 	default:

@@ -181,8 +181,8 @@ int vm_create(const struct vm_params *p, struct vm **out)
 	ret = setup_memory(vm, p->ram);
 	if (ret)
 		goto fail;
-	vm->tsc_deadline = vm->irq_mode != IRQ_USER &&
-			   ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	vm->tsc_deadline_cap =
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	ret = cpuid_get_supported(vm);
 	if (ret)
 		goto fail;
@@ -234,33 +234,70 @@ void vm_destroy(struct vm *vm)
 
 /* ---- kernel loading ---- */
 
+_Static_assert(SSIVM_MAX_MODULES <= MULTIBOOT_MAX_MODULES, "the loader takes every module");
+
+/* Modules: the initrd (its string is its path), then cfg->modules in order. */
 static int load_multiboot(struct vm *vm, const char *path, const void *img, size_t size,
 			  const void *initrd, size_t initrd_size, struct boot_state *st)
 {
 	const struct ssivm_config *cfg = vm->cfg;
 	struct e820_entry e820[MEMMAP_MAX_RANGES + 2];
-	struct boot_module mod = {.data = initrd, .size = initrd_size, .cmdline = cfg->initrd};
-	char *cmdline;
+	struct boot_module mods[SSIVM_MAX_MODULES + 1];
+	void *data[SSIVM_MAX_MODULES] = {0};
+	uint64_t total = initrd_size;
+	uint32_t nr = 0;
+	char *cmdline = NULL;
 	int n, ret;
 
 	n = e820_build(&vm->map, e820, sizeof(e820) / sizeof(e820[0]));
 	if (n < 0)
 		return n;
+	if (initrd)
+		mods[nr++] = (struct boot_module){initrd, initrd_size, cfg->initrd};
+	for (uint32_t i = 0; i < cfg->nr_modules && i < SSIVM_MAX_MODULES; i++) {
+		char what[32];
+		size_t sz;
+
+		snprintf(what, sizeof(what), "module %u", nr);
+		ret = boot_read_file(cfg->modules[i].file, what, &data[i], &sz);
+		if (ret)
+			goto out;
+		total += sz;
+		/* a first bound before the loader places them (and before reading more) */
+		if (total > vm->map.ram_bytes) {
+			pr_err(
+			    "module %u '%s': the modules up to it take %llu bytes, more than the "
+			    "guest's %llu MiB of RAM",
+			    nr, cfg->modules[i].string, (unsigned long long)total,
+			    (unsigned long long)(vm->map.ram_bytes >> 20));
+			ret = -ENOMEM;
+			goto out;
+		}
+		mods[nr++] = (struct boot_module){data[i], sz, cfg->modules[i].string};
+	}
 	/* QEMU's convention: the kernel sees "<kernel path> <cmdline>" */
 	if (asprintf(&cmdline, "%s%s%s", path, cfg->cmdline ? " " : "",
-		     cfg->cmdline ? cfg->cmdline : "") < 0)
-		return -ENOMEM;
+		     cfg->cmdline ? cfg->cmdline : "") < 0) {
+		cmdline = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
 	struct multiboot_params mp = {
 	    .image = img,
 	    .image_size = size,
 	    .cmdline = cmdline,
-	    .modules = initrd ? &mod : NULL,
-	    .nr_modules = initrd ? 1 : 0,
+	    .modules = nr ? mods : NULL,
+	    .nr_modules = nr,
 	    .e820 = e820,
 	    .nr_e820 = (uint32_t)n,
 	};
 	ret = multiboot_load(&vm->gm, &mp, st);
+	if (!ret && nr)
+		pr_info("multiboot: %u module(s), %llu bytes", nr, (unsigned long long)total);
+out:
 	free(cmdline);
+	for (uint32_t i = 0; i < SSIVM_MAX_MODULES; i++)
+		free(data[i]);
 	return ret;
 }
 
@@ -284,6 +321,13 @@ int vm_load_kernel(struct vm *vm)
 	fmt = boot_image_check(cfg->kernel, img, size);
 	if (fmt < 0) {
 		ret = fmt;
+		goto out;
+	}
+	if (cfg->nr_modules && fmt != BOOT_FMT_MULTIBOOT) {
+		pr_err("kernel %s (%s): modules (--module, modules =) are for multiboot kernels; "
+		       "a Linux kernel takes one --initrd",
+		       cfg->kernel, boot_format_name(fmt));
+		ret = -EINVAL;
 		goto out;
 	}
 	if (cfg->initrd) {

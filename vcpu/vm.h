@@ -11,7 +11,7 @@
  *                             the vCPUs of this host, the devices (every
  *                             DEVICE_INIT of devices/bus.h, in level order)
  *   vm_load_kernel(vm)        detect + load the kernel named in cfg->kernel
- *                             (+ initrd, cmdline), ACPI tables, e820, and set
+ *                             (+ initrd, modules, cmdline), ACPI tables, e820, and set
  *                             the boot vCPU's registers
  *   vm_run(vm)                one thread per local vCPU; returns the exit
  *                             status (see VM_STATUS_*) once the guest powered
@@ -127,7 +127,8 @@ struct vcpu {
 int vm_create(const struct vm_params *p, struct vm **out);
 
 /*
- * Read cfg->kernel (+ cfg->initrd), detect its format (platform/boot/boot.h),
+ * Read cfg->kernel (+ cfg->initrd, and for a multiboot kernel cfg->modules:
+ * refused for the others), detect its format (platform/boot/boot.h),
  * load it into guest RAM with the command line, build ACPI tables at
  * 0xE0000 and the e820/memory map, set the boot vCPU's registers, sregs,
  * CPUID and MSRs. 0 or -errno (message names the file and the problem).

@@ -26,7 +26,7 @@ struct vm {
 	uint32_t nr_vcpus;        /* cfg->nr_vcpus */
 	struct vcpu **vcpus;      /* [nr_vcpus], NULL where not local */
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
-	bool tsc_deadline;        /* KVM emulates the TSC-deadline timer */
+	bool tsc_deadline_cap;    /* KVM can emulate the TSC-deadline timer (in-kernel LAPIC) */
 	struct io_bus pio, mmio;
 	bool devices_up;
 	int (*irq_line_fn)(void *opaque, uint32_t irq, int level);
@@ -51,7 +51,7 @@ void vcpu_kick(struct vcpu *vcpu);
 
 /* vcpu/cpuid.c */
 int cpuid_get_supported(struct vm *vm);
-/* The CPUID of vCPU @index after the policy of docs/cpuid.md. malloc'd. */
+/* The CPUID of vCPU @index after the policy of docs/cpuid.md (vcpu/cpuid.h). malloc'd. */
 struct kvm_cpuid2 *cpuid_for_vcpu(const struct vm *vm, uint32_t index);
 
 #endif

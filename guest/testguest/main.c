@@ -28,6 +28,7 @@ static const struct test tests[] = {
     {"ipi", test_ipi},
     {"idle", test_idle},
     {"busy", test_busy},
+    {"unemulated", test_unemulated},
 };
 
 void tg_fail(const char *test, const char *file, int line, const char *fmt, ...)

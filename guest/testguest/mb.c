@@ -132,13 +132,37 @@ static void print_text(const uint8_t *p, uint32_t n)
 	tg_printf("%s", buf);
 }
 
+/* True if [start, end) lies inside one type-1 (RAM) entry of the memory map. */
+static bool in_ram(uint64_t start, uint64_t end)
+{
+	uint64_t p = mbi->mmap_addr, stop = p + mbi->mmap_length;
+
+	while (p + sizeof(struct mb_mmap) <= stop) {
+		const struct mb_mmap *e = (const struct mb_mmap *)(uintptr_t)p;
+
+		if (e->type == 1 && start >= e->addr && end <= e->addr + e->len)
+			return true;
+		p += e->size + 4;
+	}
+	return false;
+}
+
+static bool overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
+{
+	return a0 < a1 && b0 < b1 && a0 < b1 && b0 < a1;
+}
+
 /*
  * Prints (for the host to compare):
  *   # mb cmdline "..."
  *   # mb loader "..."
  *   # mb mem_lower N mem_upper N
  *   # mb mmap ADDR LEN TYPE            (each entry)
+ *   # mb modules N
  *   # mb module I len N string "..." fnv1a 0x... text "..."
+ * and checks each module: page aligned, in RAM, after the one before it, and
+ * overlapping neither this image, the information structure, the module
+ * list, another module nor a module string.
  */
 void test_multiboot(const char *name)
 {
@@ -168,17 +192,39 @@ void test_multiboot(const char *name)
 	GUEST_ASSERT(ram > 0, "no RAM in the memory map");
 	uint32_t mods = (mbi->flags & MB_INFO_MODS) ? mbi->mods_count : 0;
 	const struct mb_mod *m = (const struct mb_mod *)(uintptr_t)mbi->mods_addr;
+	uint64_t img0 = (uintptr_t)__image_start, img1 = (uintptr_t)__bss_end;
+	uint64_t list0 = mbi->mods_addr, list1 = list0 + (uint64_t)mods * sizeof(*m);
+	uint64_t info0 = (uintptr_t)mbi, info1 = info0 + sizeof(*mbi);
 
 	tg_printf("# mb modules %u\n", mods);
+	GUEST_ASSERT(!mods || in_ram(list0, list1), "module list at 0x%lx..0x%lx is not in RAM",
+		     list0, list1);
 	for (uint32_t i = 0; i < mods; i++) {
-		GUEST_ASSERT(m[i].end >= m[i].start, "module %u ends before it starts", i);
-		GUEST_ASSERT((m[i].start & 0xfff) == 0, "module %u at 0x%x not page aligned", i,
-			     m[i].start);
-		uint32_t len = m[i].end - m[i].start;
-		const uint8_t *data = (const uint8_t *)(uintptr_t)m[i].start;
+		uint64_t s = m[i].start, e = m[i].end;
+		const char *str = m[i].string ? (const char *)(uintptr_t)m[i].string : "";
+		uint64_t s0 = m[i].string, s1 = s0 + strlen(str) + 1;
 
-		tg_printf("# mb module %u len %u string \"%s\" fnv1a 0x%08x text \"", i, len,
-			  m[i].string ? (const char *)(uintptr_t)m[i].string : "",
+		GUEST_ASSERT(e >= s, "module %u ends before it starts", i);
+		GUEST_ASSERT((s & 0xfff) == 0, "module %u at 0x%lx not page aligned", i, s);
+		GUEST_ASSERT(in_ram(s, e), "module %u at 0x%lx..0x%lx is not in RAM", i, s, e);
+		GUEST_ASSERT(!i || s >= m[i - 1].end, "module %u at 0x%lx before module %u's end",
+			     i, s, i - 1);
+		GUEST_ASSERT(!overlap(s, e, img0, img1), "module %u overlaps the kernel image", i);
+		GUEST_ASSERT(!overlap(s, e, info0, info1) && !overlap(s, e, list0, list1),
+			     "module %u overlaps the information structure or module list", i);
+		GUEST_ASSERT(m[i].string && in_ram(s0, s1), "module %u has no string in RAM", i);
+		for (uint32_t j = 0; j < mods; j++) {
+			uint64_t t0 = m[j].string, t1 = t0 + 1;
+
+			if (m[j].string)
+				t1 = t0 + strlen((const char *)(uintptr_t)m[j].string) + 1;
+			GUEST_ASSERT(!overlap(s, e, t0, t1),
+				     "module %u overlaps module %u's string", i, j);
+		}
+		uint32_t len = (uint32_t)(e - s);
+		const uint8_t *data = (const uint8_t *)(uintptr_t)s;
+
+		tg_printf("# mb module %u len %u string \"%s\" fnv1a 0x%08x text \"", i, len, str,
 			  fnv1a(data, len));
 		print_text(data, len);
 		tg_printf("\"\n");

@@ -156,5 +156,6 @@ void test_timer_cost(const char *name);
 void test_ipi(const char *name);
 void test_idle(const char *name);
 void test_busy(const char *name);
+void test_unemulated(const char *name); /* ends the guest: fault.c */
 
 #endif

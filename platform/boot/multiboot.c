@@ -5,7 +5,9 @@
  * Guest-physical layout it produces (everything below 4 GiB, in RAM entries
  * of the e820 map):
  *   kernel            at its ELF p_paddr / a.out load_addr
- *   module 0..n-1     each page aligned, from the first page above the kernel
+ *   module 0..n-1     in order, each page aligned, from the first page above
+ *                     the kernel (one that does not fit in the rest of a RAM
+ *                     entry goes to the start of the next one that holds it)
  *   info block        page aligned after the last module: the information
  *                     structure, the module list, the mmap entries, then the
  *                     strings (command line, module strings, loader name)
@@ -127,6 +129,45 @@ static void *place(const struct mb_ctx *c, uint64_t gpa, uint64_t len, const cha
 		       "memory map",
 		       what, (unsigned long long)gpa, (unsigned long long)(gpa + len));
 	return h;
+}
+
+#define NO_ROOM UINT64_MAX
+
+/*
+ * The lowest page-aligned address >= @from where @len bytes lie inside one
+ * RAM entry of the e820 map, below 4 GiB; NO_ROOM if there is none. (Each
+ * NUMA node's RAM is its own entry: a module too big for the rest of one
+ * node's RAM goes to the start of the next.)
+ */
+static uint64_t find_room(const struct multiboot_params *p, uint64_t from, uint64_t len)
+{
+	uint64_t best = NO_ROOM;
+
+	for (uint32_t i = 0; i < p->nr_e820; i++) {
+		const struct e820_entry *e = &p->e820[i];
+		uint64_t start = page_up(from > e->addr ? from : e->addr);
+		uint64_t end = e->addr + e->size < LIMIT_4G ? e->addr + e->size : LIMIT_4G;
+
+		if (e->type == E820_TYPE_RAM && start < end && len <= end - start && start < best)
+			best = start;
+	}
+	return best;
+}
+
+/* Bytes of the largest page-aligned free RAM range above @from, for messages. */
+static uint64_t largest_room(const struct multiboot_params *p, uint64_t from)
+{
+	uint64_t best = 0;
+
+	for (uint32_t i = 0; i < p->nr_e820; i++) {
+		const struct e820_entry *e = &p->e820[i];
+		uint64_t start = page_up(from > e->addr ? from : e->addr);
+		uint64_t end = e->addr + e->size < LIMIT_4G ? e->addr + e->size : LIMIT_4G;
+
+		if (e->type == E820_TYPE_RAM && start < end && end - start > best)
+			best = end - start;
+	}
+	return best;
 }
 
 /* a.out kludge: the header says where the flat image goes. */
@@ -303,41 +344,63 @@ int multiboot_load(const struct guest_mem *gm, const struct multiboot_params *p,
 	if (ret)
 		return ret;
 
-	/* modules, page aligned above the kernel */
+	/* modules, page aligned above the kernel, in order */
 	uint64_t cur = page_up(end);
-	struct multiboot_mod mods[64];
+	struct multiboot_mod mods[MULTIBOOT_MAX_MODULES];
 
-	if (p->nr_modules > sizeof(mods) / sizeof(mods[0])) {
-		pr_err("multiboot: %u modules, at most %zu", p->nr_modules,
-		       sizeof(mods) / sizeof(mods[0]));
+	if (p->nr_modules > MULTIBOOT_MAX_MODULES) {
+		pr_err("multiboot: %u modules, at most %u", p->nr_modules, MULTIBOOT_MAX_MODULES);
 		return -EINVAL;
 	}
 	for (uint32_t i = 0; i < p->nr_modules; i++) {
 		const struct boot_module *m = &p->modules[i];
+		uint64_t at = find_room(p, cur, m->size);
 		char what[32];
 
+		if (at == NO_ROOM) {
+			pr_err(
+			    "multiboot: module %u ('%s', %zu bytes) does not fit in guest RAM "
+			    "below 4 GiB after 0x%llx (the kernel ends at 0x%llx, then the "
+			    "modules before it); the largest free RAM range there has %llu bytes",
+			    i, m->cmdline ? m->cmdline : "", m->size, (unsigned long long)cur,
+			    (unsigned long long)end, (unsigned long long)largest_room(p, cur));
+			return -ENOMEM;
+		}
 		snprintf(what, sizeof(what), "module %u", i);
-		uint8_t *dst = place(&c, cur, m->size, what);
+		uint8_t *dst = place(&c, at, m->size, what);
 
 		if (!dst)
 			return -ENOMEM;
 		if (m->size)
 			memcpy(dst, m->data, m->size);
-		mods[i] = (struct multiboot_mod){.mod_start = (uint32_t)cur,
-						 .mod_end = (uint32_t)(cur + m->size)};
-		cur = page_up(cur + m->size);
+		mods[i] = (struct multiboot_mod){.mod_start = (uint32_t)at,
+						 .mod_end = (uint32_t)(at + m->size)};
+		cur = page_up(at + m->size);
 	}
 
 	/* info block: structure, module list, mmap, strings */
 	const char *loader = p->loader_name ? p->loader_name : "ssivm";
-	uint64_t info = cur;
-	uint64_t mods_at = info + sizeof(struct multiboot_info);
-	uint64_t mmap_at = mods_at + (uint64_t)p->nr_modules * sizeof(struct multiboot_mod);
-	uint64_t str_at = mmap_at + (uint64_t)p->nr_e820 * sizeof(struct multiboot_mmap_entry);
-	uint64_t total = str_at - info + str_size(p->cmdline) + str_size(loader);
+	uint64_t size_before_str = sizeof(struct multiboot_info) +
+				   (uint64_t)p->nr_modules * sizeof(struct multiboot_mod) +
+				   (uint64_t)p->nr_e820 * sizeof(struct multiboot_mmap_entry);
+	uint64_t total = size_before_str + str_size(p->cmdline) + str_size(loader);
 
 	for (uint32_t i = 0; i < p->nr_modules; i++)
 		total += str_size(p->modules[i].cmdline);
+	uint64_t info = find_room(p, cur, total);
+
+	if (info == NO_ROOM) {
+		pr_err("multiboot: the information block (%llu bytes: structure, %u module "
+		       "entries, memory map, strings) does not fit in guest RAM below 4 GiB after "
+		       "the kernel and modules (0x%llx; the largest free RAM range above has %llu "
+		       "bytes)",
+		       (unsigned long long)total, p->nr_modules, (unsigned long long)cur,
+		       (unsigned long long)largest_room(p, cur));
+		return -ENOMEM;
+	}
+	uint64_t mods_at = info + sizeof(struct multiboot_info);
+	uint64_t mmap_at = mods_at + (uint64_t)p->nr_modules * sizeof(struct multiboot_mod);
+	uint64_t str_at = info + size_before_str;
 	uint8_t *blk = place(&c, info, total, "the multiboot information block");
 
 	if (!blk)

@@ -33,6 +33,7 @@
 #define MULTIBOOT_HEADER_MAGIC 0x1BADB002u
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
 #define MULTIBOOT_SEARCH 8192u /* the header lies in the first 8 KiB */
+#define MULTIBOOT_MAX_MODULES 64u
 
 /* Header flags (the kernel asks) */
 #define MULTIBOOT_PAGE_ALIGN (1u << 0)  /* modules page aligned (always done) */

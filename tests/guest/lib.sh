@@ -24,16 +24,21 @@ fnv1a() {
 	printf '0x%08x' "$h"
 }
 
-# The guest's "# mb ..." lines match what was passed:
-# check_multiboot OUTPUT_FILE CMDLINE MODULE_FILE MODULE_STRING
+# The guest's "# mb ..." lines match what was passed, module by module:
+# check_multiboot OUTPUT_FILE CMDLINE MODULE_FILE MODULE_STRING [MODULE_FILE MODULE_STRING]...
 check_multiboot() {
-	local out=$1 cmdline=$2 mod=$3 modstr=$4 len sum
-	len=$(stat -c %s "$mod")
-	sum=$(fnv1a "$mod")
+	local out=$1 cmdline=$2 i=0 len sum
+	shift 2
 	check "the guest saw the command line" grep -qF "# mb cmdline \"$cmdline\"" "$out"
-	check "the guest saw 1 module" grep -qx '# mb modules 1' "$out"
-	check "module 0: length $len, string \"$modstr\", fnv1a $sum" \
-		grep -qF "# mb module 0 len $len string \"$modstr\" fnv1a $sum " "$out"
+	check "the guest saw $(($# / 2)) module(s)" grep -qx "# mb modules $(($# / 2))" "$out"
+	while [ $# -ge 2 ]; do
+		len=$(stat -c %s "$1")
+		sum=$(fnv1a "$1")
+		check "module $i: length $len, string \"$2\", fnv1a $sum" \
+			grep -qF "# mb module $i len $len string \"$2\" fnv1a $sum " "$out"
+		i=$((i + 1))
+		shift 2
+	done
 	check "the multiboot test passed" grep -q '^ok multiboot' "$out"
 }
 

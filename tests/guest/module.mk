@@ -3,6 +3,7 @@
 # that boot the test guest (guest/testguest) on ssivm and under plain QEMU.
 MULTIBOOT_OBJS := $(call objs,platform/boot/multiboot.c)
 $(eval $(call unit_test,test_multiboot,tests/unit/test_multiboot.c,$(MULTIBOOT_OBJS) $(call objs,platform/memmap.c) $(COMMON_OBJS)))
+$(eval $(call unit_test,test_multiboot_modules,tests/unit/test_multiboot_modules.c,$(MULTIBOOT_OBJS) $(call objs,platform/memmap.c) $(COMMON_OBJS)))
 TEST_LIST += guest:testguest-qemu:tests/guest/testguest-qemu.sh
 TEST_LIST += guest:testguest-ssivm:tests/guest/testguest-ssivm.sh
 TEST_LIST += guest:multiboot-ssivm:tests/guest/multiboot-ssivm.sh

@@ -34,7 +34,22 @@ expect "text file" "kernel $tmp/text: not a kernel ssivm can boot.*bzImage" --ke
 expect "empty file" "kernel $tmp/empty" --kernel "$tmp/empty"
 expect "ELF without PVH note" "ELF file without a PVH entry note" --kernel /bin/true
 expect "no kernel given" "kernel" 
+# multiboot modules (--module, QEMU's -initrd syntax): refused before /dev/kvm
+mb=$BUILD/guest/testguest.elf
+if [ -f "$mb" ]; then
+	expect "missing module file" "module 1 '$tmp/nope.bin': no such file" \
+		--kernel "$mb" --module "$tmp/text a=1,$tmp/nope.bin b=2"
+	expect "module without a file name" "starts with a space: the file name comes first" \
+		--kernel "$mb" --module "$tmp/text, $tmp/text"
+	many=$tmp/text
+	for i in $(seq 64); do many="$many,$tmp/text $i"; done
+	expect "65 modules" "more than 64 modules" --kernel "$mb" --module "$many"
+else
+	echo "note: $mb not built (make): module cases not run"
+fi
 if [ -e "$BUILD/kernel/vmlinuz" ]; then
+	expect "modules for a Linux kernel" "modules .* are for multiboot kernels; a Linux kernel takes one --initrd" \
+		--kernel "$BUILD/kernel/vmlinuz" --module "$tmp/text x"
 	k=$(readlink -f "$BUILD/kernel/vmlinuz")
 	head -c 4000000 "$k" >"$tmp/truncated"
 	expect "truncated bzImage" "truncated" --kernel "$tmp/truncated"

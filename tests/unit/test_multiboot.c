@@ -2,129 +2,20 @@
 /*
  * tests/unit/test_multiboot.c — the multiboot v1 loader on plain memory (no
  * KVM): ELF32 and a.out-kludge images built here, the information structure
- * it writes, and malformed images (a table of corruptions, every truncation,
- * random byte flips) that must be refused without touching memory out of
- * bounds (run under ASan by `make check-asan`).
+ * it writes, and malformed images (a table of corruptions, every
+ * truncation, random byte flips) that must be refused without touching
+ * memory out of bounds (run under ASan by `make check-asan`). The module
+ * list has its own file: test_multiboot_modules.c.
  */
-#include <elf.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <cmocka.h>
 
-#include "platform/boot/multiboot.h"
-
-#define MiB (1024ULL * 1024)
-#define RAM (16 * MiB)
-#define KADDR 0x100000u
-#define TEXT 0x3000u /* bytes of "text" in the images */
-#define BSS 0x2000u
-
-struct env {
-	uint8_t *ram;
-	struct memmap map;
-	struct guest_mem gm;
-	struct e820_entry e820[3];
-	struct multiboot_params p;
-};
-
-static int setup(void **state)
-{
-	struct env *e = calloc(1, sizeof(*e));
-
-	e->ram = calloc(1, RAM);
-	e->map.nr_ranges = 1;
-	e->map.ranges[0] = (struct mem_range){.gpa = 0, .size = RAM};
-	e->map.ram_bytes = e->map.top = RAM;
-	e->gm = (struct guest_mem){.base = e->ram, .map = &e->map};
-	e->e820[0] = (struct e820_entry){0, 0x9fc00, E820_TYPE_RAM};
-	e->e820[1] = (struct e820_entry){0x9fc00, 0x100000 - 0x9fc00, E820_TYPE_RESERVED};
-	e->e820[2] = (struct e820_entry){0x100000, RAM - 0x100000, E820_TYPE_RAM};
-	e->p.e820 = e->e820;
-	e->p.nr_e820 = 3;
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct env *e = *state;
-
-	free(e->ram);
-	free(e);
-	return 0;
-}
-
-static void put_header(uint8_t *at, uint32_t flags)
-{
-	uint32_t h[3] = {MULTIBOOT_HEADER_MAGIC, flags, -(MULTIBOOT_HEADER_MAGIC + flags)};
-
-	memcpy(at, h, sizeof(h));
-}
-
-/* ELF32: ehdr, one phdr, the header at 0x100 (inside the segment), text. */
-static uint8_t *elf_image(size_t *size)
-{
-	size_t n = 0x1000 + TEXT;
-	uint8_t *img = calloc(1, n);
-	Elf32_Ehdr eh = {.e_type = ET_EXEC,
-			 .e_machine = EM_386,
-			 .e_version = EV_CURRENT,
-			 .e_entry = 0xc0100000u + 0x40, /* virtual; p_vaddr maps it */
-			 .e_phoff = sizeof(Elf32_Ehdr),
-			 .e_ehsize = sizeof(Elf32_Ehdr),
-			 .e_phentsize = sizeof(Elf32_Phdr),
-			 .e_phnum = 1};
-	Elf32_Phdr ph = {.p_type = PT_LOAD,
-			 .p_offset = 0x1000,
-			 .p_vaddr = 0xc0100000u,
-			 .p_paddr = KADDR,
-			 .p_filesz = TEXT,
-			 .p_memsz = TEXT + BSS};
-
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS32;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	memcpy(img, &eh, sizeof(eh));
-	memcpy(img + sizeof(eh), &ph, sizeof(ph));
-	for (size_t i = 0x1000; i < n; i++)
-		img[i] = (uint8_t)(i * 7 + 1);
-	put_header(img + 0x1100, 0x3);
-	*size = n;
-	return img;
-}
-
-/* Flat image with the a.out kludge: header at offset 8, loaded at KADDR. */
-static uint8_t *aout_image(size_t *size)
-{
-	size_t n = TEXT;
-	uint8_t *img = calloc(1, n);
-	uint32_t f[5] = {KADDR + 8, KADDR, KADDR + TEXT, KADDR + TEXT + BSS, KADDR + 0x40};
-
-	for (size_t i = 0; i < n; i++)
-		img[i] = (uint8_t)(i * 5 + 3);
-	put_header(img + 8, MULTIBOOT_AOUT_KLUDGE | 0x3);
-	memcpy(img + 20, f, sizeof(f));
-	*size = n;
-	return img;
-}
-
-static const struct multiboot_info *mbi_of(struct env *e, const struct boot_state *bs)
-{
-	return (const struct multiboot_info *)(e->ram + bs->rbx);
-}
-
-static const char *gstr(struct env *e, uint32_t gpa)
-{
-	return (const char *)(e->ram + gpa);
-}
+#include "tests/unit/multiboot_test_util.h"
 
 static void check_loaded(struct env *e, const uint8_t *text, const struct boot_state *bs)
 {
@@ -437,29 +328,6 @@ static void test_corruptions(void **state)
 	}
 }
 
-/* Modules that do not fit in RAM are refused, not written past the end. */
-static void test_module_too_big(void **state)
-{
-	struct env *e = *state;
-	size_t size;
-	uint8_t *img = aout_image(&size);
-	uint8_t *big = calloc(1, RAM);
-	struct boot_module m = {big, RAM - MiB, "big"};
-	struct boot_state bs;
-
-	e->p.image = img;
-	e->p.image_size = size;
-	e->p.modules = &m;
-	e->p.nr_modules = 1;
-	assert_int_equal(multiboot_load(&e->gm, &e->p, &bs), -ENOMEM);
-	m.size = RAM - (KADDR + TEXT + BSS); /* fits exactly: no room for the info block */
-	assert_int_equal(multiboot_load(&e->gm, &e->p, &bs), -ENOMEM);
-	m.size = 4 * MiB;
-	assert_int_equal(multiboot_load(&e->gm, &e->p, &bs), 0);
-	free(big);
-	free(img);
-}
-
 /* Every prefix of a valid image: loaded or refused, never out of bounds.
  * Each prefix is copied to a buffer of exactly its size (ASan sees overreads). */
 static void test_truncations(void **state)
@@ -530,7 +398,6 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_aout_load, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mem_upper_two_nodes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corruptions, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_module_too_big, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_truncations, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_random_flips, setup, teardown),
 	};
