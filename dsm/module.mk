@@ -12,7 +12,7 @@ $(eval $(call unit_test,test_metrics_hist,tests/unit/test_metrics_hist.c,$(DSM_M
 
 .SECONDEXPANSION:
 DSM_LINK = $(DSM_RUNTIME_OBJS) $$$$(DSM_PROTO_OBJS) $$$$(TRANSPORT_OBJS) $(COMMON_OBJS)
-$(eval $(call program,dsm-node,tests/multiproc/dsm_node.c,$(DSM_LINK),$(UCX_LIBS)))
+$(eval $(call program,dsm-node,tests/multiproc/dsm_node.c tests/multiproc/dsm_final.c,$(DSM_LINK),$(UCX_LIBS)))
 $(eval $(call program,dsm-evil,tests/multiproc/dsm_evil.c,$$$$(DSM_PROTO_OBJS) $$$$(TRANSPORT_OBJS) $(COMMON_OBJS),$(UCX_LIBS)))
 
 # multi-process stress and fault tests (root; 77 otherwise), short by default
