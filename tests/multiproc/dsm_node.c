@@ -485,8 +485,13 @@ int main(int argc, char **argv)
 	publish_report(ws);
 	verdict = final_phases();
 	if (verdict < 0) {
-		pr_err("FAIL: the cluster did not finish its final phases (exit 4)");
-		return 4;
+		/* end as on a DSM failure, transport open: the peers must see this
+		 * node break (a clean leave is not fatal to them, and one still
+		 * waiting at a barrier would wait for its whole timeout) */
+		metrics_format_summary(dsm_runtime_metrics(rt), buf, sizeof(buf));
+		fprintf(stderr, "%sdsm-node %u: exit 4 (the final phases did not complete)\n", buf,
+			opt.node);
+		_exit(4);
 	}
 	dsm_runtime_quiesce(rt);
 	if (opt.node == 0 && dsm_runtime_wait_peers_gone(rt, 20000))
