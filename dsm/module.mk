@@ -12,7 +12,7 @@ $(eval $(call unit_test,test_metrics_hist,tests/unit/test_metrics_hist.c,$(DSM_M
 
 .SECONDEXPANSION:
 DSM_LINK = $(DSM_RUNTIME_OBJS) $$$$(DSM_PROTO_OBJS) $$$$(TRANSPORT_OBJS) $(COMMON_OBJS)
-$(eval $(call program,dsm-node,tests/multiproc/dsm_node.c,$(DSM_LINK),$(UCX_LIBS)))
+$(eval $(call program,dsm-node,tests/multiproc/dsm_node.c tests/multiproc/dsm_final.c,$(DSM_LINK),$(UCX_LIBS)))
 $(eval $(call program,dsm-evil,tests/multiproc/dsm_evil.c,$$$$(DSM_PROTO_OBJS) $$$$(TRANSPORT_OBJS) $(COMMON_OBJS),$(UCX_LIBS)))
 
 # multi-process stress and fault tests (root; 77 otherwise), short by default
@@ -22,6 +22,14 @@ TEST_LIST += $(foreach v,tcp-2 tcp-3 tcp-4 shm-2 shm-3 shm-4 kill-3 killshm-3 ev
 # the policies on real processes: reads exclusive + home placement, and home
 # migration + ping-pong guard (the defaults are the runs above)
 TEST_LIST += $(foreach v,noreplica-shm-3 migrate-shm-3,\
+	multiproc:dsm-stress-$(v):tests/multiproc/dsm-stress-$(v).sh)
+# a node stopped (SIGSTOP), not killed: found by its missing heartbeats
+# (--peer-timeout-ms 2000), about 6 s each
+TEST_LIST += $(foreach v,hang-3 hangshm-3,multiproc:dsm-stress-$(v):tests/multiproc/dsm-stress-$(v).sh)
+# negative tests (dsm-node --inject): they pass only when the checks catch a
+# lost write, a stale read, and when node 0's bounded barrier names a node
+# that stopped taking part; 3-8 s each
+TEST_LIST += $(foreach v,lostwrite-shm-3 staleread-shm-3 stall-shm-3,\
 	multiproc:dsm-stress-$(v):tests/multiproc/dsm-stress-$(v).sh)
 TEST_LIST += e2e:dsm-stress-netem-3:tests/multiproc/dsm-stress-netem-3.sh
 # a member sending well-formed but unexpected INV/FWD/DONE (fails while the

@@ -6,8 +6,13 @@
  *            [--threads T] [--seconds S] [--pages P] [--spin-us U]
  *            [--policy key=value,...] [--metrics SOCKET] [--seed X]
  *            [--peer-timeout-ms MS]   (default 5000)
+ *            [--barrier-timeout-ms MS]   (default 60000) longest wait at each
+ *                              final barrier (node 0's verdict: twice that)
  *            [--evil-node E]   node E runs dsm-evil: it homes no page, takes
  *                              no part in the checks, sends garbage
+ *            [--inject lost-write|stale-read|stall]   test-only: this node
+ *                              misbehaves on purpose (dsm_node.h), announced
+ *                              loudly; the run must fail
  *
  * Joins the cluster, maps the shared region through the DSM runtime and runs
  * T worker threads doing random reads, writes, atomic increments and whole
@@ -16,14 +21,14 @@
  * detects lost writes, stale reads, torn pages and lost increments, during
  * the run and on the final image after a barrier. Exits 0 only when every
  * check passed on this node and node 0 found the final image right; 1 when a
- * check failed; 3 when the DSM failed (a peer died, a fault timed out); 2 on
- * bad usage; 77 when userfaultfd is not available.
+ * check failed; 3 when the DSM failed (a peer died or stopped answering, a
+ * fault timed out); 4 when a final barrier or node 0's verdict did not come
+ * in time (a node alive but stuck); 2 on bad usage; 77 when userfaultfd is
+ * not available.
  */
-#include "common/log.h"
+#include "tests/multiproc/dsm_node.h"
 #include "dsm/metrics.h"
-#include "dsm/policy.h"
 #include "dsm/runtime.h"
-#include "tests/multiproc/dsm_check.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -34,32 +39,18 @@
 #include <time.h>
 #include <unistd.h>
 
-static struct {
-	unsigned node, nodes, threads, seconds, pages, spin_us, peer_timeout_ms;
-	int evil; /* the misbehaving member (dsm-evil), -1: none */
-	const char *tls, *metrics;
-	char *addrs[MAX_NODES];
-	uint64_t seed;
-	struct dsm_policy policy;
-} opt = {
-    .threads = 2, .seconds = 3, .pages = 1024, .spin_us = 50, .peer_timeout_ms = 5000, .evil = -1};
+struct node_opt opt = {.threads = 2,
+		       .seconds = 3,
+		       .pages = 1024,
+		       .spin_us = 50,
+		       .peer_timeout_ms = 5000,
+		       .barrier_timeout_ms = 60000,
+		       .evil = -1};
+char *mem;
+uint64_t errors, logged_run;
 
 static struct dsm_runtime *rt;
-static char *mem;
 static volatile int stop_workers;
-static uint64_t errors; /* atomic */
-
-#define CHECK_FAIL(...)                                                                            \
-	do {                                                                                       \
-		if (__atomic_fetch_add(&errors, 1, __ATOMIC_RELAXED) < 20)                         \
-			pr_err("CHECK FAILED: " __VA_ARGS__);                                      \
-	} while (0)
-
-/* nodes that run dsm-node (all but the misbehaving one) */
-static unsigned nr_honest(void)
-{
-	return opt.nodes - (opt.evil >= 0);
-}
 
 /* Homes in contiguous blocks over the honest nodes only. */
 static unsigned home_of(void *arg, uint64_t page)
@@ -69,47 +60,6 @@ static unsigned home_of(void *arg, uint64_t page)
 	return opt.evil >= 0 && k >= (unsigned)opt.evil ? k + 1 : k;
 }
 
-static unsigned nr_writers(void)
-{
-	return opt.nodes * opt.threads;
-}
-
-static unsigned data_page(unsigned i)
-{
-	unsigned usable = opt.pages - NR_FIXED - MAX_NODES;
-
-	return NR_FIXED + (unsigned)((uint64_t)i * usable / DATA_PAGES);
-}
-
-static unsigned bulk_page(unsigned w)
-{
-	return data_page(2 * w) + 1;
-}
-
-static unsigned report_page(unsigned n)
-{
-	return opt.pages - MAX_NODES + n;
-}
-
-static uint64_t *page_u64(unsigned page)
-{
-	return (uint64_t *)(mem + (size_t)page * PG);
-}
-
-static uint64_t *counter(unsigned c)
-{
-	return page_u64(PG_COUNTERS + c / 4) + (c % 4) * 128;
-}
-
-struct worker {
-	pthread_t th;
-	unsigned t, w;
-	uint64_t rng;
-	uint64_t seq[DATA_PAGES], bulk_seq, incs[COUNTERS];
-	uint64_t seen[DATA_PAGES][MAX_WRITERS], seen_bulk[MAX_WRITERS];
-	uint64_t ops[5];
-};
-
 static uint64_t rnd(struct worker *k)
 {
 	k->rng ^= k->rng << 13;
@@ -118,13 +68,69 @@ static uint64_t rnd(struct worker *k)
 	return k->rng;
 }
 
+static const char *const inject_names[] = {[INJECT_LOST_WRITE] = "lost-write",
+					   [INJECT_STALE_READ] = "stale-read",
+					   [INJECT_STALL] = "stall"};
+
+static uint64_t ops_done(const struct worker *k)
+{
+	return k->ops[0] + k->ops[1] + k->ops[2] + k->ops[3] + k->ops[4];
+}
+
+/* The injected worker misbehaves from its INJECT_AFTER-th operation on. */
+static bool injecting(const struct worker *k, enum inject_kind kind)
+{
+	return k->inject == kind && ops_done(k) >= INJECT_AFTER;
+}
+
+/* Where writer k's entry of data page p goes: the region, or (lost write
+ * injected) a private copy that never reaches the DSM. */
+static uint64_t *write_target(struct worker *k, unsigned p, uint64_t seq)
+{
+	if (!injecting(k, INJECT_LOST_WRITE))
+		return &page_u64(data_page(p))[k->w];
+	if (k->lost_page < 0) {
+		k->lost_page = (int)p;
+		k->lost_from = seq;
+		k->inject_at_op = ops_done(k);
+		pr_warn("*** FAULT INJECTION (--inject lost-write): writer %u loses its writes to "
+			"data page %u (page 0x%x) from seq %llu on, at its operation %llu; the "
+			"checks must catch it ***",
+			k->w, p, data_page(p), (unsigned long long)seq,
+			(unsigned long long)k->inject_at_op);
+	}
+	return (int)p == k->lost_page ? &k->lost_copy : &page_u64(data_page(p))[k->w];
+}
+
+/* Writer w's entry of data page p as reader k sees it: the region, or (stale
+ * read injected) the copy of every data page k took when the injection began. */
+static uint64_t read_entry(struct worker *k, unsigned p, unsigned w)
+{
+	if (injecting(k, INJECT_STALE_READ) && !k->stale) {
+		k->stale = malloc(sizeof(uint64_t) * DATA_PAGES * MAX_WRITERS);
+		if (!k->stale)
+			die("no memory for the stale-read injection");
+		for (unsigned q = 0; q < DATA_PAGES; q++)
+			for (unsigned v = 0; v < nr_writers(); v++)
+				k->stale[q * MAX_WRITERS + v] =
+				    __atomic_load_n(&page_u64(data_page(q))[v], __ATOMIC_ACQUIRE);
+		k->inject_at_op = ops_done(k);
+		pr_warn("*** FAULT INJECTION (--inject stale-read): reader %u reads every data "
+			"page from a copy taken now, at its operation %llu; the checks must catch "
+			"it ***",
+			k->w, (unsigned long long)k->inject_at_op);
+	}
+	if (k->stale)
+		return k->stale[p * MAX_WRITERS + w];
+	return __atomic_load_n(&page_u64(data_page(p))[w], __ATOMIC_ACQUIRE);
+}
+
 static void check_entry(unsigned p, unsigned w, uint64_t e, uint64_t at_least, const char *what)
 {
 	uint64_t seq = e >> 24;
 
-	if (!e && !at_least)
-		return;
-	if (e != entry_pack(w, p, seq))
+	/* 0 is the entry before the writer's first write (seq 0) */
+	if (e && e != entry_pack(w, p, seq))
 		CHECK_FAIL("%s: data page %u (page 0x%x) writer %u holds 0x%llx: bad tag", what, p,
 			   data_page(p), w, (unsigned long long)e);
 	else if (seq < at_least)
@@ -139,7 +145,7 @@ static void op_write(struct worker *k)
 	unsigned p = (unsigned)(rnd(k) % DATA_PAGES);
 	uint64_t s = ++k->seq[p];
 
-	__atomic_store_n(&page_u64(data_page(p))[k->w], entry_pack(k->w, p, s), __ATOMIC_RELEASE);
+	__atomic_store_n(write_target(k, p, s), entry_pack(k->w, p, s), __ATOMIC_RELEASE);
 	__atomic_store_n(&page_u64(PG_PROGRESS)[k->w], ((uint64_t)p << 40) | s, __ATOMIC_RELEASE);
 }
 
@@ -161,12 +167,12 @@ static void op_read(struct worker *k)
 				   (unsigned long long)pr);
 			continue;
 		}
-		check_entry(pp, w, __atomic_load_n(&page_u64(data_page(pp))[w], __ATOMIC_ACQUIRE),
-			    w == k->w ? k->seq[pp] : s, "after progress");
+		check_entry(pp, w, read_entry(k, pp, w), w == k->w ? k->seq[pp] : s,
+			    "after progress");
 	}
 	/* monotonic: an entry never goes back as seen by this reader */
 	for (unsigned w = 0; w < nr_writers(); w++) {
-		uint64_t e = __atomic_load_n(&page_u64(data_page(p))[w], __ATOMIC_ACQUIRE);
+		uint64_t e = read_entry(k, p, w);
 
 		check_entry(p, w, e, w == k->w ? k->seq[p] : k->seen[p][w], "monotonic");
 		if ((e >> 24) > k->seen[p][w])
@@ -194,7 +200,7 @@ static void op_bulk_write(struct worker *k)
 }
 
 /* Returns the seq the page showed consistently, or UINT64_MAX if it was in flux. */
-static uint64_t bulk_read(unsigned w, const char *what)
+uint64_t bulk_read(unsigned w, const char *what)
 {
 	uint64_t *b = page_u64(bulk_page(w)), copy[BULK_WORDS];
 	uint64_t end = __atomic_load_n(&b[1], __ATOMIC_ACQUIRE), begin;
@@ -259,89 +265,28 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* ---- phases after the run ---------------------------------------------- */
-
-static int barrier(unsigned page, unsigned target)
+/* After the run: what was injected, and whether the checks saw it. */
+static void report_injection(const struct worker *ws)
 {
-	uint64_t *c = page_u64(page);
-	struct timespec ts = {0, 200000};
+	const struct worker *k = &ws[0];
 
-	__atomic_fetch_add(c, 1, __ATOMIC_SEQ_CST);
-	for (unsigned i = 0; __atomic_load_n(c, __ATOMIC_ACQUIRE) < target; i++) {
-		if (i > 300000) { /* 60 s */
-			pr_err("barrier on page %u: only %llu of %u nodes arrived in 60 s", page,
-			       (unsigned long long)__atomic_load_n(c, __ATOMIC_ACQUIRE), target);
-			return -ETIMEDOUT;
-		}
-		nanosleep(&ts, NULL);
-	}
-	return 0;
-}
-
-static void publish_report(struct worker *ws)
-{
-	struct report *r = (struct report *)page_u64(report_page(opt.node));
-	uint64_t ops = 0;
-
-	for (unsigned c = 0; c < COUNTERS; c++) {
-		uint64_t sum = 0;
-
-		for (unsigned t = 0; t < opt.threads; t++)
-			sum += ws[t].incs[c];
-		r->incs[c] = sum;
-	}
-	for (unsigned t = 0; t < opt.threads; t++) {
-		memcpy(r->final_seq[t], ws[t].seq, sizeof(ws[t].seq));
-		r->final_bulk[t] = ws[t].bulk_seq;
-		for (unsigned i = 0; i < 5; i++)
-			ops += ws[t].ops[i];
-	}
-	r->ops = ops;
-	r->node = opt.node;
-	__atomic_store_n(&r->magic, REPORT_MAGIC, __ATOMIC_RELEASE);
-}
-
-/* The final image must be exactly what every node's report implies. */
-static void check_final_image(void)
-{
-	uint64_t incs[COUNTERS] = {0};
-
-	for (unsigned n = 0; n < opt.nodes; n++) {
-		const struct report *r = (const struct report *)page_u64(report_page(n));
-
-		if ((int)n == opt.evil)
-			continue;
-		if (r->magic != REPORT_MAGIC || r->node != n) {
-			CHECK_FAIL("report of node %u missing or corrupt (magic 0x%llx)", n,
-				   (unsigned long long)r->magic);
-			continue;
-		}
-		for (unsigned c = 0; c < COUNTERS; c++)
-			incs[c] += r->incs[c];
-		for (unsigned t = 0; t < opt.threads; t++) {
-			unsigned w = n * opt.threads + t;
-
-			for (unsigned p = 0; p < DATA_PAGES; p++) {
-				uint64_t e = page_u64(data_page(p))[w], want = r->final_seq[t][p];
-
-				if (e != (want ? entry_pack(w, p, want) : 0))
-					CHECK_FAIL(
-					    "final image: data page %u writer %u holds seq %llu, "
-					    "its last write was seq %llu (lost write)",
-					    p, w, (unsigned long long)(e >> 24),
-					    (unsigned long long)want);
-			}
-			if (bulk_read(w, "final image") != r->final_bulk[t])
-				CHECK_FAIL("final image: bulk page of writer %u is not at its last "
-					   "seq %llu",
-					   w, (unsigned long long)r->final_bulk[t]);
-		}
-	}
-	for (unsigned c = 0; c < COUNTERS; c++)
-		if (*counter(c) != incs[c])
-			CHECK_FAIL("counter %u is %llu, the nodes incremented it %llu times "
-				   "(lost increment)",
-				   c, (unsigned long long)*counter(c), (unsigned long long)incs[c]);
+	if (opt.inject == INJECT_LOST_WRITE && k->lost_page < 0)
+		pr_warn("fault injection: writer %u did fewer than %u operations, nothing was "
+			"lost",
+			k->w, INJECT_AFTER);
+	else if (opt.inject == INJECT_LOST_WRITE)
+		pr_warn("fault injection: writer %u lost its writes to data page %u, seq %llu to "
+			"%llu; %llu check failure(s) here",
+			k->w, k->lost_page, (unsigned long long)k->lost_from,
+			(unsigned long long)k->seq[k->lost_page], (unsigned long long)errors);
+	else if (opt.inject == INJECT_STALE_READ && !k->stale)
+		pr_warn("fault injection: reader %u did fewer than %u operations, read nothing "
+			"stale",
+			k->w, INJECT_AFTER);
+	else if (opt.inject == INJECT_STALE_READ)
+		pr_warn("fault injection: reader %u read stale data pages from its operation %llu "
+			"on; %llu check failure(s) here",
+			k->w, (unsigned long long)k->inject_at_op, (unsigned long long)errors);
 }
 
 static void on_fatal(void *arg, int err, const char *why)
@@ -359,18 +304,24 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: dsm-node --node I --nodes N --addrs IP:PORT,... [--tls tcp|shm|auto]\n"
 		"       [--threads T] [--seconds S] [--pages P] [--spin-us U]\n"
-		"       [--policy key=value,...] [--metrics SOCKET] [--seed X]\n");
+		"       [--policy key=value,...] [--metrics SOCKET] [--seed X]\n"
+		"       [--peer-timeout-ms MS] [--barrier-timeout-ms MS] [--evil-node E]\n"
+		"       [--inject lost-write|stale-read|stall]   (a test of the checks: the run "
+		"must fail)\n");
 	exit(2);
 }
 
 static void parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"node", 1, 0, 'i'},      {"nodes", 1, 0, 'n'},   {"addrs", 1, 0, 'a'},
-	    {"tls", 1, 0, 'T'},       {"threads", 1, 0, 't'}, {"seconds", 1, 0, 's'},
-	    {"pages", 1, 0, 'p'},     {"spin-us", 1, 0, 'u'}, {"policy", 1, 0, 'P'},
-	    {"metrics", 1, 0, 'm'},   {"seed", 1, 0, 'S'},    {"peer-timeout-ms", 1, 0, 'o'},
-	    {"evil-node", 1, 0, 'e'}, {0, 0, 0, 0},
+	    {"node", 1, 0, 'i'},      {"nodes", 1, 0, 'n'},
+	    {"addrs", 1, 0, 'a'},     {"tls", 1, 0, 'T'},
+	    {"threads", 1, 0, 't'},   {"seconds", 1, 0, 's'},
+	    {"pages", 1, 0, 'p'},     {"spin-us", 1, 0, 'u'},
+	    {"policy", 1, 0, 'P'},    {"metrics", 1, 0, 'm'},
+	    {"seed", 1, 0, 'S'},      {"peer-timeout-ms", 1, 0, 'o'},
+	    {"evil-node", 1, 0, 'e'}, {"barrier-timeout-ms", 1, 0, 'b'},
+	    {"inject", 1, 0, 'I'},    {0, 0, 0, 0},
 	};
 	char *list = NULL;
 	int c;
@@ -418,15 +369,32 @@ static void parse(int argc, char **argv)
 		case 'e':
 			opt.evil = atoi(optarg);
 			break;
+		case 'b':
+			opt.barrier_timeout_ms = (unsigned)atoi(optarg);
+			break;
+		case 'I':
+			opt.inject = INJECT_NONE;
+			for (unsigned k = INJECT_LOST_WRITE; k <= INJECT_STALL; k++)
+				if (!strcmp(optarg, inject_names[k]))
+					opt.inject = (enum inject_kind)k;
+			if (!opt.inject) {
+				fprintf(
+				    stderr,
+				    "dsm-node: --inject '%s': expected lost-write, stale-read or "
+				    "stall\n",
+				    optarg);
+				usage();
+			}
+			break;
 		default:
 			usage();
 		}
 	}
 	if (!opt.nodes || opt.nodes > MAX_NODES || opt.node >= opt.nodes || !list || !opt.threads ||
-	    opt.threads > MAX_THREADS || opt.pages < 256) {
+	    opt.threads > MAX_THREADS || opt.pages < 256 || opt.barrier_timeout_ms < 100) {
 		fprintf(stderr,
 			"dsm-node: need 1 <= nodes <= %u, node < nodes, --addrs, "
-			"1 <= threads <= %u, pages >= 256\n",
+			"1 <= threads <= %u, pages >= 256, barrier timeout >= 100 ms\n",
 			MAX_NODES, MAX_THREADS);
 		usage();
 	}
@@ -445,10 +413,14 @@ int main(int argc, char **argv)
 	struct worker *ws;
 	char buf[2048];
 	uint64_t ops[5] = {0};
-	int err;
+	int err, verdict;
 
 	parse(argc, argv);
 	log_set_node((int)opt.node);
+	if (opt.inject)
+		pr_warn("*** FAULT INJECTION ON PURPOSE (--inject %s, a test of the checks): "
+			"this node misbehaves and the run must FAIL ***",
+			inject_names[opt.inject]);
 	p.self = opt.node;
 	p.nr_nodes = opt.nodes;
 	p.addrs = (const char *const *)opt.addrs;
@@ -481,6 +453,9 @@ int main(int argc, char **argv)
 		ws[t].t = t;
 		ws[t].w = opt.node * opt.threads + t;
 		ws[t].rng = mix64(opt.seed * 1000003ull + ws[t].w + 1) | 1;
+		ws[t].lost_page = -1;
+		if (t == 0 && opt.inject != INJECT_STALL)
+			ws[t].inject = opt.inject;
 		if (pthread_create(&ws[t].th, NULL, worker_main, &ws[t]))
 			die("cannot start worker %u", t);
 	}
@@ -508,30 +483,15 @@ int main(int argc, char **argv)
 		(unsigned long long)ops[0], (unsigned long long)ops[1], (unsigned long long)ops[2],
 		(unsigned long long)ops[3], (unsigned long long)ops[4], (unsigned long long)errors);
 	publish_report(ws);
-	if (barrier(PG_BAR0, nr_honest()))
-		return 3;
-	check_final_image();
-	/* leave in order: everyone checked; node 0 releases and leaves last */
-	uint64_t verdict;
-
-	__atomic_fetch_add(page_u64(PG_BAR1), 1, __ATOMIC_SEQ_CST);
-	if (opt.node == 0) {
-		struct timespec ts = {0, 200000};
-
-		while (__atomic_load_n(page_u64(PG_BAR1), __ATOMIC_ACQUIRE) < nr_honest())
-			nanosleep(&ts, NULL);
-		verdict = errors ? 2 : 1;
-		for (unsigned n = 1; n < opt.nodes; n++)
-			if ((int)n != opt.evil)
-				__atomic_store_n(page_u64(PG_RELEASE(n)), verdict,
-						 __ATOMIC_RELEASE);
-	} else {
-		struct timespec ts = {0, 200000};
-
-		/* only nodes 0 and this one ever touch this page */
-		while (
-		    !(verdict = __atomic_load_n(page_u64(PG_RELEASE(opt.node)), __ATOMIC_ACQUIRE)))
-			nanosleep(&ts, NULL);
+	verdict = final_phases();
+	if (verdict < 0) {
+		/* end as on a DSM failure, transport open: the peers must see this
+		 * node break (a clean leave is not fatal to them, and one still
+		 * waiting at a barrier would wait for its whole timeout) */
+		metrics_format_summary(dsm_runtime_metrics(rt), buf, sizeof(buf));
+		fprintf(stderr, "%sdsm-node %u: exit 4 (the final phases did not complete)\n", buf,
+			opt.node);
+		_exit(4);
 	}
 	dsm_runtime_quiesce(rt);
 	if (opt.node == 0 && dsm_runtime_wait_peers_gone(rt, 20000))
@@ -539,6 +499,10 @@ int main(int argc, char **argv)
 	metrics_format_summary(dsm_runtime_metrics(rt), buf, sizeof(buf));
 	fputs(buf, stderr);
 	dsm_runtime_stop(rt);
+	if (opt.inject)
+		report_injection(ws);
+	for (unsigned t = 0; t < opt.threads; t++)
+		free(ws[t].stale);
 	free(ws);
 	if (errors || verdict != 1) {
 		pr_err("FAIL: %llu check failure(s) here; node 0's verdict on the final image: %s",
