@@ -27,6 +27,17 @@ static inline void timed(struct dsm_runtime *rt, enum dsm_op_hist op, uint64_t t
 	hist_record(&rt->metrics.op_ns[op], rt_now_ns() - t0);
 }
 
+/* The protocol must send to node `to`, which the transport declared down. */
+static void rt_fatal_needs(struct dsm_runtime *rt, unsigned to)
+{
+	const char *why = rt->t ? transport_peer_down_reason(rt->t, to) : NULL;
+
+	if (why)
+		rt_fatal(rt, -ENOTCONN, "%s (the protocol needs node %u)", why, to);
+	else
+		rt_fatal(rt, -ENOTCONN, "the protocol needs node %u, which is down", to);
+}
+
 static int op_send(void *ctx, unsigned to, const void *msg, size_t len, const void *page)
 {
 	struct dsm_runtime *rt = ctx;
@@ -34,7 +45,7 @@ static int op_send(void *ctx, unsigned to, const void *msg, size_t len, const vo
 	int r;
 
 	if (to >= rt->p.nr_nodes || rt->down[to]) {
-		rt_fatal(rt, -ENOTCONN, "the protocol needs node %u, which is down", to);
+		rt_fatal_needs(rt, to);
 		return -ENOTCONN;
 	}
 	if (page)
@@ -51,7 +62,7 @@ static int op_send(void *ctx, unsigned to, const void *msg, size_t len, const vo
 		timed(rt, DSM_OP_SEND, t0);
 		if (r != -EAGAIN) {
 			if (r == -ENOTCONN)
-				rt_fatal(rt, r, "the protocol needs node %u, which is down", to);
+				rt_fatal_needs(rt, to);
 			else if (r)
 				rt_fatal(rt, r, "sending to node %u failed: %s", to, strerror(-r));
 			return r;

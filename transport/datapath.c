@@ -407,3 +407,10 @@ int transport_peer_alive(struct transport *t, uint32_t node)
 		return 0;
 	return node == t->p.self || t->peers[node].state == TP_PEER_UP;
 }
+
+const char *transport_peer_down_reason(struct transport *t, uint32_t node)
+{
+	if (!t || node >= t->p.nr_nodes || node == t->p.self || t->peers[node].state == TP_PEER_UP)
+		return NULL;
+	return t->peers[node].why;
+}

@@ -31,6 +31,9 @@ void tp_mark_down(struct tp_peer *pe, const char *fmt, ...)
 	vsnprintf(pe->why, sizeof(pe->why), fmt, ap);
 	va_end(ap);
 	pe->state = TP_PEER_GOING_DOWN;
+	/* logged now: a send to this peer can fail with -ENOTCONN before the
+	 * report reaches the user, and its caller may stop at once */
+	pr_warn("transport: peer down: %s", pe->why);
 	t->in_flight -= pe->in_flight;
 	t->st.peers_down++;
 	t->pending_down++;
@@ -69,7 +72,6 @@ int tp_report_downs(struct transport *t)
 		pe->state = TP_PEER_DOWN;
 		t->pending_down--;
 		memcpy(why, pe->why, sizeof(why));
-		pr_warn("transport: peer down: %s", why);
 		if (t->p.on_peer_down)
 			t->p.on_peer_down(t->p.arg, i, why);
 		n++;

@@ -188,6 +188,15 @@ void transport_get_stats(struct transport *t, struct transport_stats *s);
 int transport_peer_alive(struct transport *t, uint32_t node);
 
 /*
+ * Why node was declared down ("node 2: no heartbeat for 5012 ms"), or NULL
+ * while it is live (or for self, or a bad id). The text stays valid until
+ * transport_close(). Set as soon as the transport declares the peer down,
+ * which can be before on_peer_down reports it: a send to that peer then fails
+ * with -ENOTCONN, and this says why.
+ */
+const char *transport_peer_down_reason(struct transport *t, uint32_t node);
+
+/*
  * Tell the peers this node leaves (they report "node N: closed its
  * transport"), flush what is in flight (bounded: at most ~1 s), close the
  * connections and free everything. t may be NULL. No callback is called.

@@ -260,6 +260,9 @@ static void test_deliver_and_close(const char *tls, int k)
 	assert_int_equal(transport_peer_alive(n0.t, 1), 1);
 	assert_int_equal(transport_peer_alive(n0.t, 0), 1);
 	assert_int_equal(transport_peer_alive(n0.t, 2), 0);
+	assert_null(transport_peer_down_reason(n0.t, 1));
+	assert_null(transport_peer_down_reason(n0.t, 0));
+	assert_null(transport_peer_down_reason(n0.t, 2));
 	/* argument errors */
 	assert_int_equal(transport_send(n0.t, 0, msg, 4, NULL), -EINVAL);
 	assert_int_equal(transport_send(n0.t, 2, msg, 4, NULL), -EINVAL);
@@ -294,6 +297,7 @@ static void test_deliver_and_close(const char *tls, int k)
 	assert_string_equal(n0.why, "node 1: closed its transport");
 	assert_int_equal(transport_send(n0.t, 1, msg, 4, NULL), -ENOTCONN);
 	assert_int_equal(transport_peer_alive(n0.t, 1), 0);
+	assert_string_equal(transport_peer_down_reason(n0.t, 1), "node 1: closed its transport");
 	for (int i = 0; i < 10; i++)
 		transport_progress(n0.t);
 	assert_int_equal(n0.downs, 1); /* reported once */
