@@ -9,7 +9,7 @@ $(eval $(call unit_test,test_dsm_proto,tests/unit/test_dsm_proto.c,$(DSM_PROTO_O
 $(eval $(call unit_test,test_dsm_trust,tests/unit/test_dsm_trust.c,$(DSM_PROTO_OBJS) $(COMMON_OBJS)))
 
 # The simulator: build/bin/dsm-sim; quick run in `make check`, long in e2e.
-$(eval $(call program,dsm-sim,tests/sim/sim.c tests/sim/sim_net.c tests/sim/sim_main.c,$(DSM_PROTO_OBJS) $(COMMON_OBJS)))
+$(eval $(call program,dsm-sim,tests/sim/sim.c tests/sim/sim_net.c tests/sim/sim_check.c tests/sim/proto_check.c tests/sim/sim_main.c,$(DSM_PROTO_OBJS) $(COMMON_OBJS)))
 TEST_LIST += unit:dsm-sim:tests/sim/run-quick.sh
 TEST_LIST += e2e:dsm-sim-long:tests/sim/run-long.sh
 
