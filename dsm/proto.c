@@ -414,6 +414,16 @@ static int recv_inv_ack(struct dsm_proto *p, unsigned from, const struct dsm_msg
 
 /* ---- owner / sharer side ---- */
 
+/* Own request granted, acks awaited: the home sends the requester of its
+ * running transaction nothing but the grant, so an INV or FWD is nonsense
+ * (acting on it dropped the copy the grant is about). */
+static bool own_grant_open(struct dsm_proto *p, uint64_t page)
+{
+	const struct pend *pd = pend_of(p, page);
+
+	return pd && pd->granted;
+}
+
 static int recv_fwd(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 {
 	struct dsm_msg d = {.type = DSM_MSG_DATA, .page = m->page, .rid = m->rid};
@@ -423,7 +433,7 @@ static int recv_fwd(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 		return proto_reject(p, DSM_REJ_NODE, from, m);
 	if (!from_home(p, from, m->page))
 		return proto_reject(p, DSM_REJ_SENDER, from, m);
-	if (s == DSM_INVALID)
+	if (s == DSM_INVALID || own_grant_open(p, m->page))
 		return proto_reject(p, DSM_REJ_STATE, from, m);
 	d.home = m->home;
 	d.nacks = m->nacks;
@@ -454,7 +464,7 @@ static int recv_inv(struct dsm_proto *p, unsigned from, const struct dsm_msg *m)
 	if (!from_home(p, from, m->page))
 		return proto_reject(p, DSM_REJ_SENDER, from, m);
 	/* only read-only copies are invalidated; the owner gets a FWD */
-	if (pg_state(p, m->page) != DSM_SHARED)
+	if (pg_state(p, m->page) != DSM_SHARED || own_grant_open(p, m->page))
 		return proto_reject(p, DSM_REJ_STATE, from, m);
 	p->c.inv_recv++;
 	act_drop(p, m->page);

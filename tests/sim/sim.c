@@ -9,17 +9,9 @@
  *
  * Each seed builds a random cluster (2-5 nodes, 1-8 pages with random homes,
  * 1-3 vCPUs per node, random policies) and runs a random workload of reads,
- * writes and atomic increments. After every step it checks the invariants:
- *   - at most one node maps a page writable, and then no other maps it;
- *   - every mapped copy holds the last granted write of every checked word;
- *   - every read returns the last granted write (the shadow), increments
- *     are never lost;
- *   - each node's protocol state matches its mapping;
- *   - when nothing is in flight: exactly one home per page, and its
- *     directory (owner, copyset) matches the nodes' states;
- * and at the end: every vCPU finished (no deadlock), the final image is what
- * the operations imply. On failure: the seed, its configuration and the last
- * 64 steps, exit 1.
+ * writes and atomic increments, and checks the invariants after every step
+ * (sim_check.c; which ones hold when: docs/dsm-protocol.md, Tests). On
+ * failure: the seed, its configuration and the last 64 steps, exit 1.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -65,23 +57,6 @@ void sim_fail(struct sim *s, const char *fmt, ...)
 	s->failed = s->fail_msg;
 }
 
-static unsigned slot_off(unsigned slot)
-{
-	return slot * 680; /* spread over the page, 8-byte aligned */
-}
-
-static uint64_t word(const uint8_t *mem, unsigned slot)
-{
-	uint64_t v;
-	memcpy(&v, mem + slot_off(slot), 8);
-	return v;
-}
-
-static void set_word(uint8_t *mem, unsigned slot, uint64_t v)
-{
-	memcpy(mem + slot_off(slot), &v, 8);
-}
-
 /* ---- the runtime side of each node: dsm_proto_ops ---- */
 
 static int op_send(void *ctx, unsigned to, const void *msg, size_t len, const void *page)
@@ -90,13 +65,17 @@ static int op_send(void *ctx, unsigned to, const void *msg, size_t len, const vo
 	return sim_net_send(n->sim, n->id, to, msg, len, page);
 }
 
-static bool others_map(struct sim *s, unsigned self, uint64_t page, bool rw_only)
+/* The mapping model: the action must be legal for this node's mapping. */
+static void map_act(struct sim_node *n, uint64_t page, enum dsm_map_act act)
 {
-	for (unsigned i = 0; i < s->cfg.nodes; i++)
-		if (i != self && s->node[i].map[page] != MAP_NONE &&
-		    (!rw_only || s->node[i].map[page] == MAP_RW))
-			return true;
-	return false;
+	uint8_t before = n->map[page];
+
+	if (!dsm_map_apply(&n->map[page], act))
+		sim_fail(n->sim, "node %u: %s of page %llu mapped %s", n->id, dsm_map_act_name(act),
+			 (unsigned long long)page,
+			 before == DSM_MAP_RW   ? "writable"
+			 : before == DSM_MAP_RO ? "read-only"
+						: "nowhere");
 }
 
 static int op_install(void *ctx, uint64_t page, const void *data, bool writable)
@@ -106,18 +85,15 @@ static int op_install(void *ctx, uint64_t page, const void *data, bool writable)
 
 	sim_trace(s, "node %u install page %llu %s%s", n->id, (unsigned long long)page,
 		  writable ? "rw" : "ro", data ? "" : " zero");
-	if (n->map[page] == MAP_RW)
-		sim_fail(s, "node %u: install over a writable mapping of page %llu", n->id,
-			 (unsigned long long)page);
-	if (others_map(s, n->id, page, !writable))
+	if (sim_others_map(s, n->id, page, !writable))
 		sim_fail(s, "node %u: install %s of page %llu while another node maps it%s", n->id,
 			 writable ? "rw" : "ro", (unsigned long long)page,
 			 writable ? "" : " writable");
+	map_act(n, page, writable ? DSM_ACT_INSTALL_RW : DSM_ACT_INSTALL_RO);
 	if (data)
 		memcpy(n->mem[page], data, DSM_PAGE_SIZE);
 	else
 		memset(n->mem[page], 0, DSM_PAGE_SIZE);
-	n->map[page] = writable ? MAP_RW : MAP_RO;
 	return 0;
 }
 
@@ -126,10 +102,7 @@ static int op_protect(void *ctx, uint64_t page)
 	struct sim_node *n = ctx;
 
 	sim_trace(n->sim, "node %u protect page %llu", n->id, (unsigned long long)page);
-	if (n->map[page] != MAP_RW)
-		sim_fail(n->sim, "node %u: protect of page %llu not mapped writable", n->id,
-			 (unsigned long long)page);
-	n->map[page] = MAP_RO;
+	map_act(n, page, DSM_ACT_PROTECT);
 	return 0;
 }
 
@@ -138,13 +111,10 @@ static int op_unprotect(void *ctx, uint64_t page)
 	struct sim_node *n = ctx;
 
 	sim_trace(n->sim, "node %u unprotect page %llu", n->id, (unsigned long long)page);
-	if (n->map[page] != MAP_RO)
-		sim_fail(n->sim, "node %u: unprotect of page %llu not mapped read-only", n->id,
-			 (unsigned long long)page);
-	if (others_map(n->sim, n->id, page, false))
+	if (sim_others_map(n->sim, n->id, page, false))
 		sim_fail(n->sim, "node %u: unprotect of page %llu while another node maps it",
 			 n->id, (unsigned long long)page);
-	n->map[page] = MAP_RW;
+	map_act(n, page, DSM_ACT_UNPROTECT);
 	return 0;
 }
 
@@ -153,10 +123,7 @@ static int op_drop(void *ctx, uint64_t page)
 	struct sim_node *n = ctx;
 
 	sim_trace(n->sim, "node %u drop page %llu", n->id, (unsigned long long)page);
-	if (n->map[page] == MAP_NONE)
-		sim_fail(n->sim, "node %u: drop of unmapped page %llu", n->id,
-			 (unsigned long long)page);
-	n->map[page] = MAP_NONE;
+	map_act(n, page, DSM_ACT_DROP);
 	memset(n->mem[page], 0xa5, DSM_PAGE_SIZE); /* stale data must never be seen */
 	return 0;
 }
@@ -165,7 +132,7 @@ static const void *op_read_page(void *ctx, uint64_t page)
 {
 	struct sim_node *n = ctx;
 
-	if (n->map[page] == MAP_NONE) {
+	if (!dsm_map_apply(&n->map[page], DSM_ACT_READ)) {
 		sim_fail(n->sim, "node %u: read_page of unmapped page %llu", n->id,
 			 (unsigned long long)page);
 		return NULL;
@@ -318,8 +285,8 @@ void sim_vcpu_step(struct sim *s, struct sim_vcpu *v)
 		new_op(s, v);
 	mem = n->mem[v->page];
 	write = v->kind != 0;
-	if (n->map[v->page] == MAP_RW || (!write && n->map[v->page] == MAP_RO)) {
-		val = word(mem, v->slot);
+	if (n->map[v->page] == DSM_MAP_RW || (!write && n->map[v->page] == DSM_MAP_RO)) {
+		val = sim_word(mem, v->slot);
 		if (val != s->shadow[v->page][v->slot])
 			sim_fail(s,
 				 "vcpu %u on node %u read %#llx from page %u slot %u, last "
@@ -333,7 +300,7 @@ void sim_vcpu_step(struct sim *s, struct sim_vcpu *v)
 			s->increments[v->page][v->slot - SIM_RW_SLOTS]++;
 		}
 		if (write) {
-			set_word(mem, v->slot, val);
+			sim_set_word(mem, v->slot, val);
 			s->shadow[v->page][v->slot] = val;
 		}
 		sim_trace(s, "vcpu %u node %u %s page %u slot %u = %#llx", v->id, v->node,
@@ -356,158 +323,4 @@ void sim_vcpu_step(struct sim *s, struct sim_vcpu *v)
 		v->blocked = false;
 	else if (r != DSM_FAULT_WAIT)
 		sim_fail(s, "node %u: fault on page %u returned %d", v->node, v->page, r);
-}
-
-/* ---- invariants ---- */
-
-void sim_check_page(struct sim *s, unsigned pg)
-{
-	unsigned rw = 0, mapped = 0;
-
-	for (unsigned i = 0; i < s->cfg.nodes; i++) {
-		struct sim_node *n = &s->node[i];
-		enum dsm_page_state st = dsm_proto_page_state(n->p, pg);
-
-		if (n->map[pg] != MAP_NONE) {
-			mapped++;
-			for (unsigned k = 0; k < SIM_SLOTS; k++)
-				if (word(n->mem[pg], k) != s->shadow[pg][k])
-					sim_fail(s,
-						 "node %u maps page %u with slot %u = %#llx, "
-						 "last granted write %#llx",
-						 i, pg, k, (unsigned long long)word(n->mem[pg], k),
-						 (unsigned long long)s->shadow[pg][k]);
-		}
-		rw += n->map[pg] == MAP_RW;
-		if ((n->map[pg] == MAP_RW && st != DSM_EXCLUSIVE) ||
-		    (n->map[pg] == MAP_RO && st != DSM_SHARED) ||
-		    (n->map[pg] == MAP_NONE && st != DSM_INVALID && s->cfg.pol.first_touch))
-			sim_fail(s, "node %u: page %u mapped %s but protocol state %d", i, pg,
-				 n->map[pg] == MAP_RW   ? "rw"
-				 : n->map[pg] == MAP_RO ? "ro"
-							: "not",
-				 st);
-	}
-	if (rw > 1 || (rw == 1 && mapped > 1))
-		sim_fail(s, "page %u: %u writable mappings, %u mappings", pg, rw, mapped);
-}
-
-bool sim_quiescent(struct sim *s)
-{
-	if (s->in_flight)
-		return false;
-	for (unsigned i = 0; i < s->cfg.nodes; i++)
-		if (!dsm_proto_idle(s->node[i].p))
-			return false;
-	return true;
-}
-
-/* With nothing in flight the directory must describe the nodes exactly. */
-void sim_check_directory(struct sim *s)
-{
-	for (unsigned pg = 0; pg < s->cfg.pages; pg++) {
-		unsigned homes = 0, owner = 0, o;
-		uint64_t copyset = 0, c, have = 0;
-		bool busy;
-
-		for (unsigned i = 0; i < s->cfg.nodes; i++) {
-			enum dsm_page_state st = dsm_proto_page_state(s->node[i].p, pg);
-			if (st != DSM_INVALID)
-				have |= 1ull << i;
-			if (st == DSM_EXCLUSIVE && s->node[i].map[pg] != MAP_NONE &&
-			    others_map(s, i, pg, false))
-				sim_fail(s, "page %u: node %u exclusive beside copies", pg, i);
-			if (dsm_proto_dir(s->node[i].p, pg, &o, &c, &busy) == 0) {
-				homes++;
-				owner = o;
-				copyset = c;
-				if (busy)
-					sim_fail(s, "page %u: home %u busy while quiescent", pg, i);
-			}
-		}
-		if (homes != 1) {
-			sim_fail(s, "page %u: %u homes while quiescent", pg, homes);
-			return;
-		}
-		if (copyset != have)
-			sim_fail(s, "page %u: directory copyset %#llx, nodes holding %#llx", pg,
-				 (unsigned long long)copyset, (unsigned long long)have);
-		if (owner == DSM_NO_NODE ? copyset != 0 : !(copyset & (1ull << owner)))
-			sim_fail(s, "page %u: owner %u not in copyset %#llx", pg, owner,
-				 (unsigned long long)copyset);
-		for (unsigned i = 0; i < s->cfg.nodes; i++)
-			if (dsm_proto_page_state(s->node[i].p, pg) == DSM_EXCLUSIVE &&
-			    (owner != i || copyset != 1ull << i))
-				sim_fail(s,
-					 "page %u: node %u exclusive, directory owner %u set %#llx",
-					 pg, i, owner, (unsigned long long)copyset);
-	}
-}
-
-/* The gauges and fault counters agree with what the node holds. */
-static void check_counters(struct sim *s)
-{
-	for (unsigned i = 0; i < s->cfg.nodes; i++) {
-		const struct dsm_counters *c = dsm_proto_counters(s->node[i].p);
-		uint64_t ex = 0, sh = 0, homes = 0;
-
-		for (unsigned pg = 0; pg < s->cfg.pages; pg++) {
-			enum dsm_page_state st = dsm_proto_page_state(s->node[i].p, pg);
-			ex += st == DSM_EXCLUSIVE;
-			sh += st == DSM_SHARED;
-			homes += dsm_proto_dir(s->node[i].p, pg, NULL, NULL, NULL) == 0;
-		}
-		if (c->pages_exclusive != ex || c->pages_shared != sh || c->pages_home != homes)
-			sim_fail(s,
-				 "node %u: gauges exclusive/shared/home %llu/%llu/%llu, holds "
-				 "%llu/%llu/%llu",
-				 i, (unsigned long long)c->pages_exclusive,
-				 (unsigned long long)c->pages_shared,
-				 (unsigned long long)c->pages_home, (unsigned long long)ex,
-				 (unsigned long long)sh, (unsigned long long)homes);
-		if (c->faults_read + c->faults_write + c->faults_upgrade !=
-		    c->faults_remote + c->faults_joined)
-			sim_fail(s, "node %u: fault kinds do not add up", i);
-		if (c->rejected_total == 0 && s->cfg.junk && s->steps > 20000)
-			sim_fail(s, "node %u: no bad input rejected in %llu steps", i,
-				 (unsigned long long)s->steps);
-	}
-}
-
-void sim_check_final(struct sim *s)
-{
-	static const uint8_t zero[DSM_PAGE_SIZE];
-
-	check_counters(s);
-
-	for (unsigned pg = 0; pg < s->cfg.pages; pg++) {
-		bool nonzero = false, mapped = false;
-
-		for (unsigned k = 0; k < SIM_SLOTS; k++)
-			nonzero |= s->shadow[pg][k] != 0;
-		for (unsigned i = 0; i < s->cfg.nodes; i++)
-			mapped |= s->node[i].map[pg] != MAP_NONE;
-		if (nonzero && !mapped)
-			sim_fail(s, "page %u: written, but no node holds it any more", pg);
-		for (unsigned k = 0; k < SIM_CNT_SLOTS; k++)
-			if (s->shadow[pg][SIM_RW_SLOTS + k] != s->increments[pg][k])
-				sim_fail(s, "page %u counter %u: %llu after %llu increments", pg, k,
-					 (unsigned long long)s->shadow[pg][SIM_RW_SLOTS + k],
-					 (unsigned long long)s->increments[pg][k]);
-		for (unsigned i = 0; i < s->cfg.nodes; i++) {
-			uint8_t img[DSM_PAGE_SIZE];
-
-			if (s->node[i].map[pg] == MAP_NONE)
-				continue;
-			/* the whole page: the checked words, zero elsewhere */
-			memcpy(img, s->node[i].mem[pg], DSM_PAGE_SIZE);
-			for (unsigned k = 0; k < SIM_SLOTS; k++)
-				set_word(img, k, 0);
-			if (memcmp(img, zero, DSM_PAGE_SIZE))
-				sim_fail(s,
-					 "node %u page %u: bytes outside the checked words "
-					 "changed",
-					 i, pg);
-		}
-	}
 }

@@ -11,8 +11,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dsm/proto.h"
+#include "tests/sim/proto_check.h"
 
 #define SIM_MAX_NODES 5
 #define SIM_MAX_PAGES 256 /* with --pages; 1..8 at random otherwise */
@@ -21,13 +23,12 @@
 #define SIM_RW_SLOTS 4  /* slots 0..3: reads and plain writes */
 #define SIM_CNT_SLOTS 2 /* slots 4..5: atomic increments and reads */
 
-enum sim_map { MAP_NONE, MAP_RO, MAP_RW };
-
 struct sim_pkt {
 	struct sim_pkt *next;
 	unsigned from, to;
 	unsigned overtaken; /* reorder mode: times a later packet passed it */
 	uint8_t msg[DSM_MSG_SIZE];
+	struct dsm_msg m; /* msg decoded */
 	bool has_page;
 	bool forged; /* must be rejected */
 	uint8_t page[DSM_PAGE_SIZE];
@@ -53,7 +54,7 @@ struct sim_node {
 	struct dsm_proto *p;
 	unsigned id;
 	struct sim *sim;
-	uint8_t map[SIM_MAX_PAGES];
+	uint8_t map[SIM_MAX_PAGES];    /* enum dsm_map */
 	uint8_t (*mem)[DSM_PAGE_SIZE]; /* cfg.pages pages */
 };
 
@@ -89,7 +90,13 @@ struct sim {
 	uint64_t increments[SIM_MAX_PAGES][SIM_CNT_SLOTS];
 	uint64_t stat_ops, stat_msgs, stat_junk, stat_dups, stat_forged, stat_faults;
 	uint64_t stat_unauth; /* real messages replayed from a node not allowed to send them */
-	const char *failed;   /* first failure, NULL while fine */
+	/* coherence checks: steps with the whole network quiet (directory
+	 * checked for every page), and per page and step, settled pages
+	 * (directory compared exactly) and pages in transition (the weaker
+	 * properties only); see sim_check_step() */
+	uint64_t stat_quiet, stat_settled, stat_transit;
+	struct dsm_page_flight flight[SIM_MAX_PAGES]; /* this step's */
+	const char *failed;                           /* first failure, NULL while fine */
 	char fail_msg[256];
 	/* trace of the last steps */
 	char trace[64][160];
@@ -104,12 +111,46 @@ static inline unsigned sim_below(struct sim *s, unsigned n)
 void sim_trace(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sim_fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Checked words of a page. */
+static inline unsigned sim_slot_off(unsigned slot)
+{
+	return slot * 680; /* spread over the page, 8-byte aligned */
+}
+
+static inline uint64_t sim_word(const uint8_t *mem, unsigned slot)
+{
+	uint64_t v;
+	memcpy(&v, mem + sim_slot_off(slot), 8);
+	return v;
+}
+
+static inline void sim_set_word(uint8_t *mem, unsigned slot, uint64_t v)
+{
+	memcpy(mem + sim_slot_off(slot), &v, 8);
+}
+
+/* A node other than self maps page (writable, with rw_only). */
+static inline bool sim_others_map(const struct sim *s, unsigned self, uint64_t page, bool rw_only)
+{
+	for (unsigned i = 0; i < s->cfg.nodes; i++)
+		if (i != self && s->node[i].map[page] != DSM_MAP_NONE &&
+		    (!rw_only || s->node[i].map[page] == DSM_MAP_RW))
+			return true;
+	return false;
+}
+
 /* tests/sim/sim.c */
 int sim_setup(struct sim *s);
 void sim_describe(const struct sim *s, char *buf, unsigned size);
 void sim_vcpu_step(struct sim *s, struct sim_vcpu *v);
-void sim_check_page(struct sim *s, unsigned pg);
+
+/* tests/sim/sim_check.c: the invariants */
+/* After every step: every page's mappings and contents, and its coherence
+ * across the nodes given what is in flight about it (exact when the page
+ * is settled, the weaker properties while it is in transition). */
+void sim_check_step(struct sim *s);
 bool sim_quiescent(struct sim *s);
+/* With nothing in flight anywhere: every page settled, every home idle. */
 void sim_check_directory(struct sim *s);
 void sim_check_final(struct sim *s);
 

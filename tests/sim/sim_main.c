@@ -95,8 +95,7 @@ static int run_seed(struct sim *s, uint64_t seed, const struct sim_opts *opt)
 	while (!s->failed) {
 		if (!step(s, &idle))
 			break;
-		for (unsigned pg = 0; pg < s->cfg.pages && !s->failed; pg++)
-			sim_check_page(s, pg);
+		sim_check_step(s);
 		if (!s->failed && sim_quiescent(s))
 			sim_check_directory(s);
 		if (s->steps > limit)
@@ -114,8 +113,8 @@ static int run_seed(struct sim *s, uint64_t seed, const struct sim_opts *opt)
 	if (!s->failed)
 		return 0;
 	sim_describe(s, desc, sizeof(desc));
-	printf("FAIL seed %llu: %s\n  config: %s\n  last steps:\n", (unsigned long long)seed,
-	       s->failed, desc);
+	printf("FAIL seed %llu at step %llu: %s\n  config: %s\n  last steps:\n",
+	       (unsigned long long)seed, (unsigned long long)s->steps, s->failed, desc);
 	for (unsigned i = 0; i < 64; i++) {
 		const char *line = s->trace[(s->trace_pos + i) % 64];
 		if (*line)
@@ -194,6 +193,7 @@ int main(int argc, char **argv)
 	struct sim_opts opt = {.ops = 40, .junk = 20, .reorder = -1};
 	unsigned long long a = 1, b = 100, nops = 0, nmsgs = 0, njunk = 0, nfaults = 0;
 	unsigned long long nunauth[2] = {0}; /* migration off, on */
+	unsigned long long nsteps = 0, nquiet = 0, nsettled = 0, ntransit = 0;
 	struct timespec t0, t1;
 	struct sim *s;
 	int failed = 0;
@@ -248,6 +248,10 @@ int main(int argc, char **argv)
 		njunk += s->stat_junk + s->stat_dups + s->stat_forged + s->stat_unauth;
 		nunauth[s->cfg.pol.migrate_after != 0] += s->stat_unauth;
 		nfaults += s->stat_faults;
+		nsteps += s->steps;
+		nquiet += s->stat_quiet;
+		nsettled += s->stat_settled;
+		ntransit += s->stat_transit;
 		add_counters(s);
 		free_sim(s);
 		if (r) {
@@ -262,6 +266,13 @@ int main(int argc, char **argv)
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	printf("  unauthorised senders rejected: %llu with migration off, %llu with it on\n",
 	       nunauth[0], nunauth[1]);
+	printf("  coherence checks: %llu steps, %llu with the whole network quiet (%.1f %%); "
+	       "per page and step: %llu directory compared exactly (settled), %llu in "
+	       "transition (%.1f %% settled)\n",
+	       nsteps, nquiet, nsteps ? 100.0 * (double)nquiet / (double)nsteps : 0.0, nsettled,
+	       ntransit,
+	       nsettled + ntransit ? 100.0 * (double)nsettled / (double)(nsettled + ntransit)
+				   : 0.0);
 	print_counters();
 	free(s);
 	return failed;

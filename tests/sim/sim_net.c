@@ -59,6 +59,7 @@ int sim_net_send(struct sim *s, unsigned from, unsigned to, const void *msg, siz
 	pr = &s->pair[from][to];
 	m.seq = ++pr->wire_seq;
 	dsm_msg_encode(&m, k->msg);
+	k->m = m;
 	k->from = from;
 	k->to = to;
 	if (page) {
@@ -209,6 +210,7 @@ static void forge(struct sim *s)
 	pr = &s->pair[f][t];
 	m.seq = ++pr->wire_seq;
 	dsm_msg_encode(&m, k->msg);
+	k->m = m;
 	k->from = f;
 	k->to = t;
 	k->forged = true;

@@ -133,11 +133,54 @@ static void test_unauthorised_senders(void **state)
 		assert_true(dsm_proto_idle(nodes[i].p));
 }
 
+/* The home sends the requester of its running transaction nothing but the
+ * grant: an INV or a FWD to a node whose own request is granted and waits
+ * for its acks is nonsense, even from the home. Acting on it dropped the
+ * copy, then unprotected the unmapped page when the last ack came (found
+ * by the fuzz target). */
+static void test_home_nonsense_to_granted_requester(void **state)
+{
+	struct dsm_msg m;
+
+	setup_nodes(NULL, 0);
+	/* page 0 (home 0): node 1 writes, nodes 0 and 2 read: three sharers */
+	assert_int_equal(dsm_proto_fault(nodes[1].p, 0, true, 1), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_int_equal(dsm_proto_fault(nodes[0].p, 0, false, 2), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_int_equal(dsm_proto_fault(nodes[2].p, 0, false, 3), DSM_FAULT_WAIT);
+	deliver_all();
+	/* node 1 upgrades: GRANT(upgrade, 2 acks); node 0's ack arrives, node
+	 * 2's is still in flight */
+	assert_int_equal(dsm_proto_fault(nodes[1].p, 0, true, 4), DSM_FAULT_WAIT);
+	assert_int_equal(deliver(), 0); /* REQ at the home: INV to 2, GRANT */
+	while (qlen > 1 || q[0].from != 2)
+		deliver();
+	assert_int_equal(qlen, 1); /* node 2's INV_ACK to node 1 */
+	assert_int_equal(dsm_proto_page_state(nodes[1].p, 0), DSM_SHARED);
+	m = (struct dsm_msg){.type = DSM_MSG_INV, .seq = 50, .page = 0, .rid = 9, .node = 2};
+	send_raw(0, 1, &m, NULL, -EPROTO, DSM_REJ_STATE);
+	m = (struct dsm_msg){.type = DSM_MSG_FWD, .seq = 51, .page = 0, .rid = 9, .node = 2};
+	m.flags = DSM_MF_WRITE;
+	send_raw(0, 1, &m, NULL, -EPROTO, DSM_REJ_STATE);
+	m.flags = 0;
+	m.seq = 52;
+	send_raw(0, 1, &m, NULL, -EPROTO, DSM_REJ_STATE);
+	clear_logs();
+	deliver_all();
+	assert_string_equal(nodes[1].log, "unprotect 0;wake 0 4;send 0 DONE 0;");
+	deliver_all();
+	assert_int_equal(dsm_proto_page_state(nodes[1].p, 0), DSM_EXCLUSIVE);
+	for (unsigned i = 0; i < NODES; i++)
+		assert_true(dsm_proto_idle(nodes[i].p));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_rejects, teardown_nodes),
 	    cmocka_unit_test_teardown(test_unauthorised_senders, teardown_nodes),
+	    cmocka_unit_test_teardown(test_home_nonsense_to_granted_requester, teardown_nodes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
