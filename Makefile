@@ -8,6 +8,32 @@
 #   make bench      the benchmarks (figures printed beside their floors)
 
 BUILD   ?= build
+
+# Root in a checkout that belongs to someone else (`sudo make check` after the
+# user's `make`): run the real make below, then give what it created in the
+# build directories back to the checkout's owner, whatever the outcome, so
+# that the owner's next `make` can still write there (scripts/build-owner).
+SSIVM_WRAP := $(if $(SSIVM_MAKE_INNER),,$(shell [ "$$(id -u)" = 0 ] && [ "$$(stat -c %u .)" != 0 ] && echo 1))
+ifeq ($(SSIVM_WRAP),1)
+SSIVM_GOALS := $(or $(MAKECMDGOALS),all)
+.PHONY: $(SSIVM_GOALS)
+$(firstword $(SSIVM_GOALS)):
+	@$(MAKE) --no-print-directory SSIVM_MAKE_INNER=1 $(SSIVM_GOALS); rc=$$?; \
+	scripts/build-owner $(BUILD) build-asan; exit $$rc
+ifneq ($(words $(SSIVM_GOALS)),1)
+$(wordlist 2,$(words $(SSIVM_GOALS)),$(SSIVM_GOALS)):
+	@:
+endif
+else # the real make
+
+# Not root: files of root's in the build directories (a root run that was
+# interrupted before it gave them back) would make this make fail halfway.
+ifneq ($(shell id -u),0)
+SSIVM_ROOT_OWNED := $(shell find $(BUILD) build-asan -xdev -uid 0 -print -quit 2>/dev/null)
+ifneq ($(SSIVM_ROOT_OWNED),)
+$(error $(SSIVM_ROOT_OWNED) belongs to root (a run as root that did not finish?); `sudo scripts/build-owner $(BUILD) build-asan` gives the build directories back)
+endif
+endif
 CC      ?= cc
 PKGS    := ucx libconfig cmocka
 CSTD    := -std=gnu17
@@ -70,3 +96,4 @@ clean:
 
 FORCE:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+endif # the real make

@@ -12,25 +12,40 @@
 #   wall_exit   wall clock until the VMM exited after the guest's poweroff -f
 # and the ratio ssivm / QEMU of each. QEMU's figures include its firmware
 # (SeaBIOS + the linuxboot option ROM); ssivm has none.
+#   --kernel FILE   boot FILE instead of build/guest/vmlinuz
+#   --timeout S     give up on a VMM run after S seconds (default 240)
+# A run counts only when the guest printed its /init line and the VMM then
+# exited with status 0 (the guest's poweroff) within the time limit;
+# otherwise the run is reported as an error, nothing is timed, and the
+# script exits 1. Exits 77 when there is neither KVM nor the KVM sandbox.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 BUILD=${BUILD:-build}
 runs=3
 inside=0
+k=$BUILD/guest/vmlinuz
+run_timeout=240
+usage() { echo "usage: bench/boot_time.sh [--runs N] [--kernel FILE] [--timeout S]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
-	--runs) runs=$2; shift 2 ;;
+	--runs) [ $# -ge 2 ] || usage; runs=$2; shift 2 ;;
+	--kernel) [ $# -ge 2 ] || usage; k=$2; shift 2 ;;
+	--timeout) [ $# -ge 2 ] || usage; run_timeout=$2; shift 2 ;;
 	--inside) inside=1; shift ;;
-	*) echo "usage: bench/boot_time.sh [--runs N]" >&2; exit 2 ;;
+	*) usage ;;
 	esac
 done
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "boot_time: --runs $runs: expected a number >= 1" >&2; exit 2; }
+[[ $run_timeout =~ ^[1-9][0-9]*$ ]] || { echo "boot_time: --timeout $run_timeout: expected seconds >= 1" >&2; exit 2; }
 if [ $inside = 0 ]; then
 	scripts/mkguest >/dev/null || exit 1
-	exec scripts/with-kvm "$0" --inside --runs "$runs"
+	# the sandbox must outlive every run: 2 VMMs per run, plus its own boot
+	export SSIVM_SANDBOX_TIMEOUT=$((2 * runs * (run_timeout + 10) + 120))
+	exec scripts/with-kvm "$0" --inside --runs "$runs" --kernel "$k" --timeout "$run_timeout"
 fi
 
-k=$BUILD/guest/vmlinuz i=$BUILD/guest/initrd.img
+i=$BUILD/guest/initrd.img
 append="console=ttyS0 quiet panic=-1 ssivm.memtouch=0"
 ssivm_cmd=("$BUILD/ssivm" run --numa id=0,cpus=0,memory=192M,distances=1@25
 	--numa id=1,cpus=1,memory=128M --kernel "$k" --initrd "$i" --cmdline "$append")
@@ -42,36 +57,58 @@ qemu_cmd=(qemu-system-x86_64 -enable-kvm -cpu host -smp 2 -m 320M
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# one_run NAME CMD... -> prints "wall_init uptime_init wall_exit status"
+# one_run CMD... -> prints "wall_init uptime_init wall_exit status"
+# (wall_init and uptime_init are -1 when the guest never printed its /init line)
 one_run() {
-	local t0 t_init=-1 up=-1 line rc
+	local t0 t_init=-1 up=-1 line rc=-1
 	t0=$(now_ms)
 	while IFS= read -r line; do
 		case $line in
 		*"SSIVM-CHECK init uptime="*)
 			t_init=$(now_ms)
 			up=${line##*uptime=}; up=${up%%[!0-9.]*} ;;
+		"EXIT "*) rc=${line#EXIT } ;;
 		esac
-	done < <(SSIVM_SERIAL_INPUT=0 SSIVM_LOG=warn "$@" </dev/null 2>&1; echo "EXIT $?")
-	echo "$((t_init - t0)) $up $(($(now_ms) - t0))"
+	done < <(SSIVM_SERIAL_INPUT=0 SSIVM_LOG=warn timeout -k 5 "$run_timeout" "$@" </dev/null 2>&1
+		echo "EXIT $?")
+	[ $t_init -ge 0 ] && t_init=$((t_init - t0))
+	echo "$t_init ${up:--1} $(($(now_ms) - t0)) $rc"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
+# run_ok NAME RUN WALL_INIT UPTIME STATUS: a run counts only when the guest
+# reached /init and the VMM then exited 0 (the guest powered off)
+errors=()
+run_ok() {
+	if [ "$5" = 124 ] || [ "$5" = 137 ]; then
+		errors+=("run $2 $1: no poweroff within ${run_timeout} s (killed; /init $([ "$3" -ge 0 ] && echo reached || echo never reached))")
+	elif [ "$3" -lt 0 ] || ! [[ $4 =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+		errors+=("run $2 $1: the guest never printed its /init line; the VMM exited with status $5")
+	elif [ "$5" != 0 ]; then
+		errors+=("run $2 $1: the VMM exited with status $5, not 0 after the guest's poweroff")
+	fi
+}
+
 declare -a s_wi s_up s_we q_wi q_up q_we
 for r in $(seq 1 "$runs"); do
-	read -r a b c < <(one_run "${ssivm_cmd[@]}")
+	read -r a b c st < <(one_run "${ssivm_cmd[@]}")
 	s_wi+=("$a"); s_up+=("$b"); s_we+=("$c")
-	echo "run $r ssivm: wall_init ${a} ms, uptime_init ${b} s, wall_exit ${c} ms" >&2
-	read -r a b c < <(one_run "${qemu_cmd[@]}")
+	echo "run $r ssivm: wall_init ${a} ms, uptime_init ${b} s, wall_exit ${c} ms, exit status $st" >&2
+	run_ok ssivm "$r" "$a" "$b" "$st"
+	read -r a b c st < <(one_run "${qemu_cmd[@]}")
 	q_wi+=("$a"); q_up+=("$b"); q_we+=("$c")
-	echo "run $r qemu:  wall_init ${a} ms, uptime_init ${b} s, wall_exit ${c} ms" >&2
+	echo "run $r qemu:  wall_init ${a} ms, uptime_init ${b} s, wall_exit ${c} ms, exit status $st" >&2
+	run_ok qemu "$r" "$a" "$b" "$st"
 done
+if [ ${#errors[@]} -gt 0 ]; then
+	printf 'boot_time: error: %s\n' "${errors[@]}"
+	echo "boot_time: error: ${#errors[@]} failed run(s); nothing timed (re-run a VMM by hand to see why)"
+	exit 1
+fi
 for v in s_wi s_up s_we q_wi q_up q_we; do
 	declare "m_$v=$(eval "printf '%s\n' \"\${$v[@]}\"" | median)"
 done
-bad=0
-for v in "${s_wi[@]}" "${q_wi[@]}"; do [ "$v" -lt 0 ] && bad=1; done
 kvm=native; grep -qw "sbrun=[^ ]*" /proc/cmdline && kvm="inside the KVM sandbox (nested KVM under QEMU TCG)"
 echo "boot_time: $(date -u +%Y-%m-%dT%H:%MZ), $runs runs each, kernel $(cat "$BUILD/kernel/version"), $kvm"
 printf '%-8s %14s %16s %14s\n' vmm wall_init_ms uptime_init_s wall_exit_ms
@@ -79,7 +116,3 @@ printf '%-8s %14s %16s %14s\n' ssivm "$m_s_wi" "$m_s_up" "$m_s_we"
 printf '%-8s %14s %16s %14s\n' qemu "$m_q_wi" "$m_q_up" "$m_q_we"
 awk -v a="$m_s_wi" -v b="$m_q_wi" -v c="$m_s_up" -v d="$m_q_up" -v e="$m_s_we" -v f="$m_q_we" \
 	'BEGIN { printf "ratio ssivm/qemu: wall_init %.2f, uptime_init %.2f, wall_exit %.2f\n", a / b, c / d, e / f }'
-if [ $bad = 1 ]; then
-	echo "boot_time: a guest never reached /init (see the run lines above)" >&2
-	exit 1
-fi

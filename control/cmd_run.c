@@ -35,16 +35,19 @@ struct run_opts {
 static void run_usage(FILE *out)
 {
 	fprintf(out, "usage: ssivm run [OPTIONS]\n\n"
-		     "Boot a guest on this host: a Linux bzImage (64-bit boot protocol) or a\n"
-		     "multiboot v1 kernel, with the NUMA topology of the configuration told to\n"
-		     "the guest in ACPI tables (SRAT, SLIT, HMAT). COM1 (0x3f8) is the console on\n"
-		     "this terminal. Needs /dev/kvm; on a machine without it, run it through\n"
-		     "scripts/with-kvm.\n\n"
+		     "Boot a guest on this host: a Linux bzImage (64-bit boot protocol), an ELF\n"
+		     "vmlinux (PVH entry) or a multiboot v1 kernel, with the NUMA topology of the\n"
+		     "configuration told to the guest in ACPI tables (SRAT, SLIT, HMAT, MADT,\n"
+		     "FADT, DSDT). Every NUMA node, its vCPUs and its RAM, runs in this one\n"
+		     "process on this host (a guest spanning hosts is not implemented yet).\n"
+		     "COM1 (0x3f8) is the console on this terminal. Needs /dev/kvm; on a machine\n"
+		     "without it, run it through scripts/with-kvm.\n\n"
 		     "Options:\n");
 	config_usage(out);
 	fprintf(out,
 		"  --irqchip MODE       interrupt controllers: kernel (default: in-kernel LAPIC,\n"
-		"                       IOAPIC, PIC, PIT), split (in-kernel LAPIC only), user\n"
+		"                       IOAPIC, PIC, PIT), split (in-kernel LAPIC, IOAPIC in\n"
+		"                       ssivm), user (LAPIC and IOAPIC in ssivm)\n"
 		"  -h, --help           this text\n\n"
 		"Exit status: 0 guest powered off; (v << 1) | 1 guest wrote v to port 0xf4;\n"
 		"4 guest reset the machine; 1 the VMM met something it cannot handle (vCPU,\n"

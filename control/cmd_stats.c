@@ -155,10 +155,13 @@ static int cmd_stats(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf(
 			    "usage: ssivm stats SOCKET [--prometheus]\n\n"
-			    "Print the DSM metrics of a running node, read from its metrics "
-			    "socket\n"
-			    "(e.g. /run/ssivm/NAME.node0.sock): a summary, or the raw Prometheus\n"
-			    "text with --prometheus.\n");
+			    "Print the DSM metrics a running DSM node process serves on its Unix\n"
+			    "socket: a summary, or the raw Prometheus text with --prometheus.\n"
+			    "Today the processes that serve one are the DSM's own node programs\n"
+			    "(build/bin/dsm-node --metrics SOCKET, as "
+			    "tests/multiproc/dsm-stress.sh\n"
+			    "starts them); `ssivm run` does not use the DSM yet and serves "
+			    "none.\n");
 			return 0;
 		} else if (!path) {
 			path = argv[i];

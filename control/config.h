@@ -28,7 +28,7 @@ struct numa_node_config {
 	uint64_t mem_bytes; /* RAM of this node, multiple of 2 MiB, > 0 */
 	uint32_t nr_cpus;
 	uint32_t cpus[SSIVM_MAX_VCPUS]; /* vCPU indexes belonging to this node */
-	uint32_t host;                  /* which ssivm process (cluster member) hosts it */
+	uint32_t host; /* which ssivm process (cluster member) runs it; only 0 today */
 };
 
 /* HMAT figures between an initiator node and a target node (optional). */

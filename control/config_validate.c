@@ -174,6 +174,14 @@ static int check_nodes(const struct ssivm_config *cfg, bool *dense)
 			bad++;
 		}
 		bad += check_node_cpus(cfg, node, owner);
+		/* One ssivm process runs every node until the multi-host launch exists. */
+		if (node->host != 0) {
+			pr_err("numa node %u: host = %u, but only host 0 exists: one ssivm "
+			       "process runs all NUMA nodes on this host (a guest spanning hosts "
+			       "is not implemented yet)",
+			       node->id, node->host);
+			bad++;
+		}
 	}
 	for (uint32_t c = 0; c < cfg->nr_vcpus && c < SSIVM_MAX_VCPUS; c++)
 		if (owner[c] < 0)

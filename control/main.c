@@ -20,11 +20,15 @@ void command_register(struct ssivm_command *cmd)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: ssivm COMMAND [ARGS...]\n\n"
-		"ssivm runs one guest machine across several hosts: one ssivm process per\n"
-		"host, guest RAM kept coherent page by page, NUMA topology told to the guest.\n\n"
-		"Commands:\n");
+	fprintf(out, "usage: ssivm COMMAND [ARGS...]\n\n"
+		     "ssivm boots an unmodified guest on KVM and tells it the NUMA topology of\n"
+		     "its configuration in ACPI tables. Today one ssivm process runs the whole\n"
+		     "guest, every NUMA node of it, on this host. Running one guest across\n"
+		     "several hosts (one ssivm process per host, guest RAM kept coherent page by\n"
+		     "page) is the aim and is not implemented yet: the distributed memory exists\n"
+		     "as a library, tested with its own node processes, and `ssivm run` does not\n"
+		     "use it.\n\n"
+		     "Commands:\n");
 	for (struct ssivm_command *c = commands; c; c = c->next)
 		fprintf(out, "  %-12s %s\n", c->name, c->summary);
 	fprintf(out, "\n`ssivm COMMAND --help` describes each command.\n");

@@ -35,9 +35,13 @@ for d in /sys/devices/system/node/node*; do
 	echo "SSIVM-CHECK node id=$n cpulist=$(cat $d/cpulist) memtotal_kb=$(awk '/MemTotal:/{print $4}' $d/meminfo) distance=$(cat $d/distance | tr ' ' ',')"
 done
 echo "SSIVM-CHECK nodes list=$(echo $nodes | tr ' ' ',')"
+# where the kernel's own image (code, rodata, data, bss) sits in guest-physical
+# memory: the node that holds it has that much less MemTotal
+echo "SSIVM-CHECK kernel-image ranges=$(awk '/: Kernel (code|rodata|data|bss)$/ {print $1}' /proc/iomem | tr '\n' ',' | sed 's/,$//')"
 echo "SSIVM-CHECK acpi tables=$(ls /sys/firmware/acpi/tables 2>/dev/null | grep -v '^dynamic$' | tr '\n' ',' | sed 's/,$//')"
 if [ "$memtouch" != 0 ]; then
-	/bin/memtouch "$memtouch"
+	# killed (e.g. by the OOM killer) it prints no memtouch line: say so
+	/bin/memtouch "$memtouch" || echo "SSIVM-CHECK memtouch-exit status=$?"
 fi
 echo "SSIVM-CHECK done uptime=$(cut -d' ' -f1 /proc/uptime)"
 if [ "$shell" = 1 ]; then

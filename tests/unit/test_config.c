@@ -15,6 +15,7 @@
 #include "tests/unit/config_test_util.h"
 
 #define GiB (1ULL << 30)
+#define NODES2_HOST0 "--numa id=0,cpus=0,memory=1G,host=0 --numa id=1,cpus=1,memory=1G,host=0"
 #define MiB (1ULL << 20)
 
 static const char two_node_file[] =
@@ -107,6 +108,23 @@ static void test_flags_override_file(void **state)
 	assert_int_equal(cfg.hmat[0].read_bandwidth_mbs, 0); /* the entry was replaced */
 	assert_string_equal(cfg.cmdline, "console=ttyS0,115200");
 	assert_string_equal(cfg.kernel, "build/guest/vmlinuz");
+	config_free(&cfg);
+}
+
+/* host = 0 (this process) is the only host there is; it is accepted both ways. */
+static void test_host_zero(void **state)
+{
+	struct ssivm_config cfg;
+	struct captured c;
+
+	parse_and_validate(&cfg, NULL, NODES2_HOST0, 0, &c);
+	assert_int_equal(c.stage, 2);
+	assert_int_equal(cfg.nodes[1].host, 0);
+	config_free(&cfg);
+	parse_and_validate(&cfg, "numa = ({ id = 0; cpus = \"0\"; memory = \"1G\"; host = 0; });\n",
+			   "", 0, &c);
+	assert_int_equal(c.stage, 2);
+	assert_string_equal(c.err, "");
 	config_free(&cfg);
 }
 
@@ -409,6 +427,14 @@ static const struct bad_case bad_cases[] = {
      "hmat = ({ initiator = 0; target = 0; latency_ns = 5; },\n"
      "        { initiator = 0; target = 0; latency_ns = 6; });\n",
      "", 0, ":2: hmat 0->0 is given twice", 1},
+    {"host other than 0 (flag)", NULL, NODES2 "--numa id=2,cpus=2,memory=1G,host=1", 1,
+     "numa node 2: host = 1, but only host 0 exists", 1},
+    {"host other than 0 (file)",
+     "numa = ({ id = 0; cpus = \"0\"; memory = \"1G\"; host = 0; },\n"
+     "        { id = 1; cpus = \"1\"; memory = \"1G\"; host = 3; });\n",
+     "", 1, "numa node 1: host = 3, but only host 0 exists", 1},
+    {"host not a number (flag)", NULL, "--numa id=0,cpus=0,memory=1G,host=a", 0,
+     "'a' is not a number", 1},
     {"two broken rules, two messages", NULL,
      "--numa id=0,cpus=0,memory=0,distances=1@20 --numa id=1,cpus=1,memory=1G,distances=0@30", 1,
      "numa node 0: memory must be > 0", 2},
@@ -452,6 +478,7 @@ int main(void)
 	    cmocka_unit_test(test_sizes_and_units),     cmocka_unit_test(test_kernel_files),
 	    cmocka_unit_test(test_bad_configs),         cmocka_unit_test(test_config_position),
 	    cmocka_unit_test(test_extra_options),       cmocka_unit_test(test_examples),
+	    cmocka_unit_test(test_host_zero),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
