@@ -44,12 +44,13 @@
 
 #define PG 4096u
 #define MAXN 8u
-#define CTRL_PAGES 16u /* barriers and release, homed on node 0 */
+#define CTRL_PAGES 32u /* barriers (one page each) and release (the last), homed on node 0 */
 #define NR_SCEN 6
 #define MAX_PAR 16u
 /* the floors' histograms follow the scenarios' */
 enum { F_UFFD_BUSY = NR_SCEN, F_UFFD_POLL, F_UFFD_ONECPU, F_TP_BUSY, F_TP_BLOCK, F_END };
 #define NR_FLOORS (F_END - NR_SCEN)
+_Static_assert(3 * NR_SCEN + 1 < CTRL_PAGES, "a barrier page for each step, and the release page");
 
 static struct {
 	unsigned node, nodes, pages, spin_us, spin_pending_us, spin_max_us, floor_faults, rtt_iters;
@@ -94,7 +95,11 @@ static volatile uint64_t *word(unsigned page, unsigned i)
 
 static void barrier(void)
 {
-	volatile uint64_t *c = word(next_bar++, 0);
+	volatile uint64_t *c;
+
+	if (next_bar >= CTRL_PAGES - 1)
+		die("more barriers than control pages (%u): raise CTRL_PAGES", CTRL_PAGES - 1);
+	c = word(next_bar++, 0);
 	struct timespec ts = {0, 1000000}; /* 1 ms: idle nodes must not disturb the measured path */
 
 	__atomic_fetch_add(c, 1, __ATOMIC_SEQ_CST);

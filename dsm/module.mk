@@ -36,6 +36,7 @@ TEST_LIST += e2e:dsm-stress-netem-3:tests/multiproc/dsm-stress-netem-3.sh
 # protocol acts on them without checking that the sender is the page's home)
 TEST_LIST += e2e:dsm-stress-evil-semantic-3:tests/multiproc/dsm-stress-evil-semantic-3.sh
 TEST_LIST += $(foreach v,tcp-4 shm-4 netem-4,e2e:dsm-stress-long-$(v):tests/multiproc/dsm-stress-long-$(v).sh)
+TEST_LIST += multiproc:dsm-fault-bench-smoke:tests/multiproc/dsm-fault-bench-smoke.sh
 
 # benchmark (make bench): DSM fault service time beside the uffd and transport floors
 $(eval $(call program,dsm-fault-bench,bench/dsm_fault.c bench/dsm_floor.c,$(DSM_LINK),$(UCX_LIBS)))

@@ -1,7 +1,9 @@
 # tests/linux/: the real-Linux layer (through scripts/with-kvm) and the checks
-# of `ssivm run` on bad images (no KVM needed); e2e: bench/boot_time.sh.
+# of `ssivm run` on bad images (no KVM needed); e2e: bench/boot_time.sh and
+# the README's demo (scripts/demo).
 TEST_LIST += linux:run-bad-kernel:tests/linux/run-bad-kernel.sh
 TEST_LIST += linux:boot-numa:tests/linux/boot-numa.sh
 TEST_LIST += linux:boot-pvh:tests/linux/boot-pvh.sh
 TEST_LIST += linux:report-fault:tests/linux/report-fault.sh
 TEST_LIST += e2e:boot-time-bench:tests/linux/boot-time-bench.sh
+TEST_LIST += e2e:demo:tests/linux/demo.sh
