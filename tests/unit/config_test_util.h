@@ -48,31 +48,19 @@ struct captured {
 };
 
 /*
- * Parse @file_text (if not NULL, passed as --config) and @flags (split at
- * spaces; "" for none) into @cfg (config_init()ed here), then validate with
- * @vflags. stderr is captured into @out.
+ * Parse the NULL-terminated @argv (argv[0] included) into @cfg
+ * (config_init()ed here), then validate with @vflags; stderr is captured
+ * into @out. @path, if not NULL, is a temporary file to remove afterwards.
  */
-static inline void parse_and_validate(struct ssivm_config *cfg, const char *file_text,
-				      const char *flags, unsigned int vflags, struct captured *out)
+static inline void parse_argv_and_validate(struct ssivm_config *cfg, int argc, char **argv,
+					   const char *path, unsigned int vflags,
+					   struct captured *out)
 {
-	char buf[4096], *argv[64], *save = NULL, *tok;
-	int argc = 0, saved = dup(2), fd = memfd_create("stderr", 0);
-	const char *path = NULL;
+	int saved = dup(2), fd = memfd_create("stderr", 0);
 	ssize_t n;
 
 	memset(out, 0, sizeof(*out));
 	config_init(cfg);
-	argv[argc++] = (char *)"test";
-	if (file_text) {
-		path = write_temp_cfg(file_text);
-		argv[argc++] = (char *)"--config";
-		argv[argc++] = (char *)path;
-	}
-	snprintf(buf, sizeof(buf), "%s", flags);
-	for (tok = strtok_r(buf, " ", &save); tok && argc < 63; tok = strtok_r(NULL, " ", &save))
-		argv[argc++] = tok;
-	argv[argc] = NULL;
-
 	fflush(stderr);
 	dup2(fd, 2);
 	out->ret = config_parse_args(cfg, argc, argv, NULL);
@@ -92,6 +80,31 @@ static inline void parse_and_validate(struct ssivm_config *cfg, const char *file
 		out->lines += *p == '\n';
 	if (path)
 		unlink(path);
+}
+
+/*
+ * Parse @file_text (if not NULL, passed as --config) and @flags (split at
+ * spaces; "" for none) into @cfg, then validate with @vflags. stderr is
+ * captured into @out.
+ */
+static inline void parse_and_validate(struct ssivm_config *cfg, const char *file_text,
+				      const char *flags, unsigned int vflags, struct captured *out)
+{
+	char buf[4096], *argv[64], *save = NULL, *tok;
+	const char *path = NULL;
+	int argc = 0;
+
+	argv[argc++] = (char *)"test";
+	if (file_text) {
+		path = write_temp_cfg(file_text);
+		argv[argc++] = (char *)"--config";
+		argv[argc++] = (char *)path;
+	}
+	snprintf(buf, sizeof(buf), "%s", flags);
+	for (tok = strtok_r(buf, " ", &save); tok && argc < 63; tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	parse_argv_and_validate(cfg, argc, argv, path, vflags, out);
 }
 
 #endif

@@ -24,12 +24,9 @@ static void run(struct ssivm_config *cfg, const char *file_text, const char *con
 		struct captured *out)
 {
 	char *argv[300];
-	int argc = 0, saved = dup(2), fd = memfd_create("stderr", 0);
 	const char *path = NULL;
-	ssize_t n;
+	int argc = 0;
 
-	memset(out, 0, sizeof(*out));
-	config_init(cfg);
 	argv[argc++] = (char *)"test";
 	argv[argc++] = (char *)"--kernel";
 	argv[argc++] = (char *)"/bin/true"; /* a regular, readable file */
@@ -41,25 +38,7 @@ static void run(struct ssivm_config *cfg, const char *file_text, const char *con
 	for (; *args && argc < 299; args++)
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
-	fflush(stderr);
-	dup2(fd, 2);
-	out->ret = config_parse_args(cfg, argc, argv, NULL);
-	if (!out->ret) {
-		out->stage = 1;
-		out->ret = config_validate_for(cfg, CONFIG_NEED_KERNEL);
-		if (!out->ret)
-			out->stage = 2;
-	}
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, out->err, sizeof(out->err) - 1, 0);
-	out->err[n > 0 ? n : 0] = 0;
-	close(fd);
-	for (char *p = out->err; *p; p++)
-		out->lines += *p == '\n';
-	if (path)
-		unlink(path);
+	parse_argv_and_validate(cfg, argc, argv, path, CONFIG_NEED_KERNEL, out);
 }
 
 static void assert_module(const struct ssivm_config *cfg, uint32_t i, const char *file,
