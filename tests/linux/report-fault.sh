@@ -36,6 +36,16 @@ has() { # has FILE STRING: the report contains STRING (fixed string)
 lacks() {
 	if grep -qF -- "$2" "$1"; then bad "report has '$2'"; else ok "report does not claim '$2'"; fi
 }
+# run_unhandled WHAT OUT ARGS...: `ssivm run ARGS` into OUT, shown, exit status 1 expected
+run_unhandled() {
+	local what=$1 out=$2 rc
+	shift 2
+	"$BUILD/ssivm" run "$@" >"$out" 2>&1 </dev/null
+	rc=$?
+	echo "== $what: exit status $rc"
+	sed 's/^/  | /' "$out"
+	[ $rc = 1 ] && ok "exit status 1" || bad "exit status $rc, expected 1"
+}
 
 # ---- 1. triple fault ----
 le32() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $((($1 >> 8) & 255)))\\x$(printf %02x $((($1 >> 16) & 255)))\\x$(printf %02x $((($1 >> 24) & 255)))"; }
@@ -53,11 +63,7 @@ size=64
 	head -c $((size - 34)) /dev/zero
 } >"$img"
 out=$tmp/triple.out
-"$BUILD/ssivm" run --memory 16M --kernel "$img" >"$out" 2>&1 </dev/null
-rc=$?
-echo "== triple fault: exit status $rc"
-sed 's/^/  | /' "$out"
-[ $rc = 1 ] && ok "exit status 1" || bad "exit status $rc, expected 1"
+run_unhandled "triple fault" "$out" --memory 16M --kernel "$img"
 has "$out" "vCPU 0: KVM_EXIT_SHUTDOWN: the guest triple-faulted"
 has "$out" "vCPU 0: rax "
 vendor=$(awk -F': ' '/^vendor_id/ {print $2; exit}' /proc/cpuinfo)
@@ -96,12 +102,8 @@ else
 	[ ${#bytes} = $((3 * n - 1)) ] || bad "could not read $n bytes at 0x$(printf %x $rip) from $elf"
 	addr=0xc0000000
 	out=$tmp/unemulated.out
-	"$BUILD/ssivm" run --memory 32M --kernel "$elf" \
-		--cmdline "tests=unemulated faultaddr=$addr" >"$out" 2>&1 </dev/null
-	rc=$?
-	echo "== unemulated instruction at 0x$(printf %x $rip) (image bytes: $bytes): exit status $rc"
-	sed 's/^/  | /' "$out"
-	[ $rc = 1 ] && ok "exit status 1" || bad "exit status $rc, expected 1"
+	run_unhandled "unemulated instruction at 0x$(printf %x $rip) (image bytes: $bytes)" "$out" \
+		--memory 32M --kernel "$elf" --cmdline "tests=unemulated faultaddr=$addr"
 	has "$out" "# unemulated rip 0x$(printf %x $rip) addr $addr"
 	has "$out" "vCPU 0: KVM_EXIT_INTERNAL_ERROR suberror 1 (instruction emulation failed"
 	has "$out" "the registers below are the state at the instruction"
