@@ -112,18 +112,22 @@ static unsigned scen_page(unsigned s, unsigned i)
 	return CTRL_PAGES + s * opt.pages + i;
 }
 
+static double q_us(const struct hist *h, double q)
+{
+	return (double)hist_quantile(h, q) / 1e3;
+}
+
 static double med_us(const struct hist *h)
 {
-	return (double)hist_quantile(h, 0.5) / 1e3;
+	return q_us(h, 0.5);
 }
 
 static void print_hist(const char *what, const struct hist *h, double floor_us, double busy_us)
 {
-	double med = (double)hist_quantile(h, 0.5) / 1e3,
-	       p99 = (double)hist_quantile(h, 0.99) / 1e3;
+	double med = med_us(h), p99 = q_us(h, 0.99);
 
-	printf("%-34s %8.1f %8.1f %8.1f %9.1f", what, med, p99,
-	       (double)hist_quantile(h, 0.999) / 1e3, (double)h->max / 1e3);
+	printf("%-34s %8.1f %8.1f %8.1f %9.1f", what, med, p99, q_us(h, 0.999),
+	       (double)h->max / 1e3);
 	if (floor_us > 0)
 		printf(" %7.2fx %7.2fx %7.2fx", med / floor_us, med / busy_us, p99 / med);
 	printf("\n");
