@@ -30,8 +30,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "config/config.h"
 #include "control/command.h"
-#include "control/config.h"
 #include "irq/irq.h"
 #include "vcpu/vm.h"
 

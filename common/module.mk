@@ -1,2 +1,3 @@
+# common/ — logging and small shared helpers.
 COMMON_OBJS := $(call objs,common/log.c)
-SSIVM_OBJS += $(COMMON_OBJS) $(call objs,control/main.c)
+SSIVM_OBJS += $(COMMON_OBJS)

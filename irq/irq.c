@@ -27,8 +27,14 @@ static int split_exit(struct vcpu *vcpu, struct kvm_run *run, void *opaque)
 	return 0;
 }
 
-static const struct vcpu_hooks split_hooks = {.exit = split_exit};
-static const struct vcpu_hooks user_hooks = {.pre_run = ulapic_pre_run, .exit = ulapic_exit};
+static int irq_vm_init(struct vm *vm, void *opaque);
+static void irq_vm_exit(struct vm *vm, void *opaque);
+
+static const struct vcpu_hooks kernel_hooks = {.vm_init = irq_vm_init};
+static const struct vcpu_hooks split_hooks = {
+    .vm_init = irq_vm_init, .vm_exit = irq_vm_exit, .exit = split_exit};
+static const struct vcpu_hooks user_hooks = {
+    .vm_init = irq_vm_init, .vm_exit = irq_vm_exit, .pre_run = ulapic_pre_run, .exit = ulapic_exit};
 
 const struct vcpu_hooks *irq_vcpu_hooks(enum irq_mode mode)
 {
@@ -38,7 +44,7 @@ const struct vcpu_hooks *irq_vcpu_hooks(enum irq_mode mode)
 	case IRQ_USER:
 		return &user_hooks;
 	default:
-		return NULL;
+		return &kernel_hooks;
 	}
 }
 
@@ -140,7 +146,7 @@ void irq_get_stats(struct irq_stats *out)
 		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
 }
 
-static int irq_dev_init(struct vm *vm)
+static int irq_vm_init(struct vm *vm, void *opaque)
 {
 	int ret;
 
@@ -164,10 +170,8 @@ static int irq_dev_init(struct vm *vm)
 	}
 }
 
-static void irq_dev_exit(struct vm *vm)
+static void irq_vm_exit(struct vm *vm, void *opaque)
 {
 	if (vm_irq_mode(vm) == IRQ_USER)
 		ulapic_exit_all(vm);
 }
-
-DEVICE_INIT("irq", DEVICE_LEVEL_CORE, irq_dev_init, irq_dev_exit)

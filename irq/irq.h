@@ -13,9 +13,8 @@
  *               injected with KVM_INTERRUPT.
  *
  * Set-up (main thread, before vm_create): put irq_vcpu_hooks(mode) in
- * vm_params.hooks. The controllers register their MMIO ranges and line
- * handler themselves (DEVICE_INIT at DEVICE_LEVEL_CORE) according to
- * vm_irq_mode(vm).
+ * vm_params.hooks. Its vm_init hook registers the controllers' MMIO ranges
+ * and line handler according to vm_irq_mode(vm), before the devices.
  *
  * Delivery: every interrupt message — an IPI a guest wrote to its ICR, an
  * IOAPIC pin turned into a message, one that arrives from another host —
@@ -70,8 +69,8 @@ struct irq_stats {
 };
 
 /*
- * Hooks the vCPU loop calls for @mode (NULL for IRQ_KERNEL, which needs
- * none). The pointer is to static storage.
+ * Hooks the VM calls for @mode (set-up, and for IRQ_SPLIT/IRQ_USER the
+ * vCPU loop's). The pointer is to static storage; never NULL.
  */
 const struct vcpu_hooks *irq_vcpu_hooks(enum irq_mode mode);
 

@@ -352,7 +352,7 @@ static bool handle_exit(struct vcpu *v)
 			return false;
 		}
 		for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-			io_bus_access(&vm->pio, v, run->io.port, data, run->io.size,
+			io_bus_access(&vm->pio, v->index, run->io.port, data, run->io.size,
 				      run->io.direction == KVM_EXIT_IO_OUT);
 		return true;
 	}
@@ -362,8 +362,8 @@ static bool handle_exit(struct vcpu *v)
 			fatal_exit(v, "KVM_EXIT_MMIO of %u bytes", run->mmio.len);
 			return false;
 		}
-		io_bus_access(&vm->mmio, v, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
-			      run->mmio.is_write);
+		io_bus_access(&vm->mmio, v->index, run->mmio.phys_addr, run->mmio.data,
+			      run->mmio.len, run->mmio.is_write);
 		return true;
 	case KVM_EXIT_INTR:
 		return true;

@@ -110,6 +110,16 @@ static int setup_memory(struct vm *vm, void *ram)
 	return 0;
 }
 
+static int machine_irq_line_fn(void *ctx, uint32_t gsi, int level)
+{
+	return vm_irq_line(ctx, gsi, level);
+}
+
+static void machine_request_exit_fn(void *ctx, int status)
+{
+	vm_request_exit(ctx, status);
+}
+
 int vm_create(const struct vm_params *p, struct vm **out)
 {
 	struct vm *vm;
@@ -198,7 +208,21 @@ int vm_create(const struct vm_params *p, struct vm **out)
 		if (ret)
 			goto fail;
 	}
-	ret = devices_init_all(vm);
+	if (vm->hooks.vm_init) {
+		ret = vm->hooks.vm_init(vm, vm->hooks.opaque);
+		if (ret)
+			goto fail;
+	}
+	vm->irq_up = true;
+	vm->machine = (struct machine){.pio = &vm->pio,
+				       .mmio = &vm->mmio,
+				       .map = &vm->map,
+				       .mem = &vm->gm,
+				       .cfg = vm->cfg,
+				       .irq_line = machine_irq_line_fn,
+				       .request_exit = machine_request_exit_fn,
+				       .ctx = vm};
+	ret = devices_init_all(&vm->machine);
 	if (ret)
 		goto fail;
 	vm->devices_up = true;
@@ -214,7 +238,9 @@ void vm_destroy(struct vm *vm)
 	if (!vm)
 		return;
 	if (vm->devices_up)
-		devices_exit_all(vm);
+		devices_exit_all(&vm->machine);
+	if (vm->irq_up && vm->hooks.vm_exit)
+		vm->hooks.vm_exit(vm, vm->hooks.opaque);
 	for (uint32_t i = 0; vm->vcpus && i < vm->nr_vcpus; i++)
 		vcpu_destroy(vm->vcpus[i]);
 	free(vm->vcpus);
@@ -538,14 +564,9 @@ struct vcpu *vm_vcpu(struct vm *vm, uint32_t i)
 	return i < vm->nr_vcpus ? vm->vcpus[i] : NULL;
 }
 
-struct io_bus *vm_pio_bus(struct vm *vm)
+struct machine *vm_machine(struct vm *vm)
 {
-	return &vm->pio;
-}
-
-struct io_bus *vm_mmio_bus(struct vm *vm)
-{
-	return &vm->mmio;
+	return &vm->machine;
 }
 
 int pio_register(struct vm *vm, uint16_t port, uint16_t len, io_handler_fn fn, void *opaque,
@@ -557,10 +578,7 @@ int pio_register(struct vm *vm, uint16_t port, uint16_t len, io_handler_fn fn, v
 int mmio_register(struct vm *vm, uint64_t gpa, uint64_t len, io_handler_fn fn, void *opaque,
 		  const char *name)
 {
-	if (memmap_find(&vm->map, gpa) || memmap_find(&vm->map, gpa + len - 1)) {
-		pr_err("mmio bus: %s at 0x%llx overlaps guest RAM", name ? name : "?",
-		       (unsigned long long)gpa);
-		return -EBUSY;
-	}
-	return io_bus_register(&vm->mmio, gpa, len, fn, opaque, name);
+	struct machine m = {.mmio = &vm->mmio, .map = &vm->map};
+
+	return machine_mmio_register(&m, gpa, len, fn, opaque, name);
 }

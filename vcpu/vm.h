@@ -8,8 +8,11 @@
  *                             KVM_CREATE_VM, TSS/identity map, irqchip per
  *                             mode, guest RAM as ONE host mapping (or the
  *                             caller's), one memory slot per memmap range,
- *                             the vCPUs of this host, the devices (every
- *                             DEVICE_INIT of devices/bus.h, in level order)
+ *                             the vCPUs of this host, the interrupt
+ *                             controllers (hooks->vm_init), the devices
+ *                             (every DEVICE_INIT of devices/bus.h, in
+ *                             level order, given the machine of
+ *                             devices/machine.h)
  *   vm_load_kernel(vm)        detect + load the kernel named in cfg->kernel
  *                             (+ initrd, modules, cmdline), ACPI tables, e820, and set
  *                             the boot vCPU's registers
@@ -33,7 +36,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "control/config.h"
+#include "config/config.h"
+#include "devices/bus.h"
+#include "devices/machine.h"
 #include "platform/memmap.h"
 
 struct vm;
@@ -52,18 +57,22 @@ enum irq_mode {
 	IRQ_USER,
 };
 
-/* Exit statuses vm_run() returns (besides the exit port's (v << 1) | 1). */
-#define VM_STATUS_POWEROFF 0 /* ACPI S5 through PM1a_CNT (devices/power.c) */
-#define VM_STATUS_ERROR 1    /* something the VMM could not handle; reported */
-#define VM_STATUS_RESET 4    /* reset via port 0xCF9 (devices/power.c) */
+/* Exit statuses vm_run() returns: VM_STATUS_* of devices/machine.h, or the
+ * exit port's (v << 1) | 1. */
 /* SIGINT/SIGTERM during vm_run(): 128 + the signal, after every vCPU printed
  * its state (vcpu_report). */
 
 /*
- * Hooks for an interrupt controller that lives in user space (IRQ_USER,
- * IRQ_SPLIT). All are optional and are called on the vCPU's own thread.
+ * Hooks of the interrupt controllers (irq/irq_vcpu_hooks()). All are
+ * optional; the vcpu ones are called on the vCPU's own thread.
  */
 struct vcpu_hooks {
+	/* After the vCPUs exist, before the devices: set up the controllers
+	 * (their MMIO ranges with mmio_register(), the line handler with
+	 * vm_set_irq_line_handler()). Main thread. 0 or -errno (vm_create
+	 * fails). vm_exit undoes it in vm_destroy(), when vm_init succeeded. */
+	int (*vm_init)(struct vm *vm, void *opaque);
+	void (*vm_exit)(struct vm *vm, void *opaque);
 	/* After the vCPU fd exists, before the first KVM_RUN (registers
 	 * set). Return 0 or -errno (vm_create fails). */
 	int (*vcpu_init)(struct vcpu *vcpu, void *opaque);
@@ -152,6 +161,19 @@ void vm_destroy(struct vm *vm);
 void vm_request_exit(struct vm *vm, int status);
 /* True once an exit was requested (vCPU loops poll it). */
 bool vm_exiting(const struct vm *vm);
+
+/* The machine the devices of this vm are plugged into (devices/machine.h). */
+struct machine *vm_machine(struct vm *vm);
+
+/*
+ * Claim ranges on the vm's buses for the core components (interrupt
+ * controllers); devices use machine_pio_register()/machine_mmio_register().
+ * Start-up only. 0 or -errno (-EBUSY: overlap, also with RAM for MMIO).
+ */
+int __must_check pio_register(struct vm *vm, uint16_t port, uint16_t len, io_handler_fn fn,
+			      void *opaque, const char *name);
+int __must_check mmio_register(struct vm *vm, uint64_t gpa, uint64_t len, io_handler_fn fn,
+			       void *opaque, const char *name);
 
 /* Accessors (valid for the vm's lifetime). */
 struct guest_mem *vm_guest_mem(struct vm *vm);

@@ -28,7 +28,8 @@ struct vm {
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
 	bool tsc_deadline_cap;    /* KVM can emulate the TSC-deadline timer (in-kernel LAPIC) */
 	struct io_bus pio, mmio;
-	bool devices_up;
+	struct machine machine; /* what the devices see */
+	bool irq_up, devices_up;
 	int (*irq_line_fn)(void *opaque, uint32_t irq, int level);
 	void *irq_line_opaque;
 	/* exit: set once, under lock */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* control/config_validate.c — every rule a configuration must follow, one message each. */
-#include "control/config_priv.h"
+/* config/config_validate.c — every rule a configuration must follow, one message each. */
+#include "config/config_priv.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* control/config_args.c — the configuration flags shared by `run` and `acpi-dump`. */
-#include "control/config_priv.h"
+/* config/config_args.c — the configuration flags shared by `run` and `acpi-dump`. */
+#include "config/config_priv.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* control/config_file.c — the configuration file (libconfig syntax). */
-#include "control/config_priv.h"
+/* config/config_file.c — the configuration file (libconfig syntax). */
+#include "config/config_priv.h"
 
 #undef config_init /* ours is ssivm_config_init; this file needs libconfig's */
 #include <errno.h>

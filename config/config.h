@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * control/config.h — the guest machine as configured.
+ * config/config.h — the guest machine as configured.
  *
  * Parse (file with libconfig, then command-line flags on top) -> validate
  * (one clear message per broken rule) -> struct ssivm_config. The same struct
  * feeds the ACPI tables, the guest-physical memory layout and vCPU placement.
  * Owned by the caller; config_free() releases what the parser allocated.
  */
-#ifndef SSIVM_CONTROL_CONFIG_H
-#define SSIVM_CONTROL_CONFIG_H
+#ifndef SSIVM_CONFIG_CONFIG_H
+#define SSIVM_CONFIG_CONFIG_H
 
 #include <getopt.h>
 #include <stdbool.h>
