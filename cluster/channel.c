@@ -100,8 +100,8 @@ static int flush_queue(struct cluster *c)
 			if (r == -ENOTCONN)
 				r = 0; /* its down report follows */
 			else if (r)
-				pr_warn("cluster: sending %s to node %u: %s", cl_type_name(o->buf[0]),
-					o->to, strerror(-r));
+				pr_warn("cluster: sending %s to node %u: %s",
+					cl_type_name(o->buf[0]), o->to, strerror(-r));
 			else
 				__atomic_add_fetch(&c->st.sent[o->buf[0] % CL_TYPE_MAX], 1,
 						   __ATOMIC_RELAXED);
@@ -291,7 +291,8 @@ static void *channel_main(void *arg)
 				uint64_t v;
 
 				if (read(c->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-					pr_warn("cluster: reading the eventfd: %s", strerror(errno));
+					pr_warn("cluster: reading the eventfd: %s",
+						strerror(errno));
 			}
 		last = cl_now_ns(CLOCK_MONOTONIC);
 	}
@@ -542,8 +543,8 @@ int cluster_wait_busmap(struct cluster *c, struct cl_range **r, unsigned *n, uns
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (err == -ETIMEDOUT)
-		pr_err("cluster: node %u did not send its device ranges within %u ms",
-		       c->p.io_node, timeout_ms);
+		pr_err("cluster: node %u did not send its device ranges within %u ms", c->p.io_node,
+		       timeout_ms);
 	return err;
 }
 

@@ -55,14 +55,14 @@ struct cluster_ops {
 
 struct cluster_params {
 	uint32_t self, nr_nodes, nr_vcpus;
-	uint32_t io_node;          /* the node that runs the devices (0) */
-	const char *const *addrs;  /* "ip:port" per node, the channel's own */
-	const char *fabric;        /* "tcp", "shm", "auto" (transport.h) */
-	uint64_t ram_bytes;        /* checked equal on every node (HELLO) */
-	uint64_t config_hash;      /* idem: every node runs the same configuration */
-	unsigned connect_timeout_ms; /* 0: 30000 */
+	uint32_t io_node;                       /* the node that runs the devices (0) */
+	const char *const *addrs;               /* "ip:port" per node, the channel's own */
+	const char *fabric;                     /* "tcp", "shm", "auto" (transport.h) */
+	uint64_t ram_bytes;                     /* checked equal on every node (HELLO) */
+	uint64_t config_hash;                   /* idem: every node runs the same configuration */
+	unsigned connect_timeout_ms;            /* 0: 30000 */
 	unsigned heartbeat_ms, peer_timeout_ms; /* 0: the transport's defaults */
-	unsigned spin_us;            /* busy-poll window after activity (0: 50) */
+	unsigned spin_us;                       /* busy-poll window after activity (0: 50) */
 	/* Where each vCPU runs ([nr_vcpus], owned by the caller, read with
 	 * atomics): a forwarded access must come from the node of its vCPU, an
 	 * interrupt must name a vCPU of this node. NULL: not checked. */

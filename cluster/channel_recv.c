@@ -103,8 +103,8 @@ static void on_io_req(struct cluster *c, uint32_t from, const struct cl_io_req *
 	m.u.io_resp.cpu = q->cpu;
 	m.u.io_resp.seq = q->seq;
 	memcpy(m.u.io_resp.data, q->data, sizeof(q->data));
-	err = c->p.ops->io(c->p.arg, q->cpu, q->bus, q->addr, m.u.io_resp.data, q->len,
-			   q->is_write);
+	err =
+	    c->p.ops->io(c->p.arg, q->cpu, q->bus, q->addr, m.u.io_resp.data, q->len, q->is_write);
 	m.u.io_resp.err = err > 0 ? 0 : err;
 	if (q->is_write)
 		memset(m.u.io_resp.data, 0, sizeof(m.u.io_resp.data));
@@ -159,8 +159,8 @@ void cl_on_msg(void *arg, uint32_t from, const void *buf, size_t len, const void
 	if (from >= c->p.nr_nodes || from == c->p.self)
 		return;
 	if (page || cl_decode(buf, len, &c->lim, &m, &reason)) {
-		reject(c, from, len ? ((const uint8_t *)buf)[0] : 0,
-		       page ? CL_REJ_LENGTH : reason, page ? "a page attached" : NULL);
+		reject(c, from, len ? ((const uint8_t *)buf)[0] : 0, page ? CL_REJ_LENGTH : reason,
+		       page ? "a page attached" : NULL);
 		return;
 	}
 	__atomic_add_fetch(&c->st.recv[m.type], 1, __ATOMIC_RELAXED);

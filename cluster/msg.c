@@ -44,24 +44,27 @@ static const size_t body_len[CL_TYPE_MAX] = {
 };
 
 static const char *const type_names[CL_TYPE_MAX] = {
-    [CL_HELLO] = "HELLO",       [CL_READY] = "READY",       [CL_BUSMAP] = "BUSMAP",
-    [CL_IO_REQ] = "IO_REQ",     [CL_IO_RESP] = "IO_RESP",   [CL_IRQ] = "IRQ",
-    [CL_EOI] = "EOI",           [CL_EXIT] = "EXIT",         [CL_PING] = "PING",
-    [CL_PONG] = "PONG",         [CL_CLOCK] = "CLOCK",       [CL_VCPU_STATE] = "VCPU_STATE",
+    [CL_HELLO] = "HELLO",
+    [CL_READY] = "READY",
+    [CL_BUSMAP] = "BUSMAP",
+    [CL_IO_REQ] = "IO_REQ",
+    [CL_IO_RESP] = "IO_RESP",
+    [CL_IRQ] = "IRQ",
+    [CL_EOI] = "EOI",
+    [CL_EXIT] = "EXIT",
+    [CL_PING] = "PING",
+    [CL_PONG] = "PONG",
+    [CL_CLOCK] = "CLOCK",
+    [CL_VCPU_STATE] = "VCPU_STATE",
     [CL_VCPU_MOVED] = "VCPU_MOVED",
 };
 
 static const char *const reject_names[CL_REJ_NR] = {
-    [CL_REJ_SHORT] = "shorter than its header",
-    [CL_REJ_TYPE] = "unknown type",
-    [CL_REJ_VERSION] = "unknown version",
-    [CL_REJ_LENGTH] = "wrong length for its type",
-    [CL_REJ_RESERVED] = "reserved bytes set",
-    [CL_REJ_NODE] = "node id out of range",
-    [CL_REJ_VCPU] = "vCPU index out of range",
-    [CL_REJ_ACCESS] = "bad bus, width or address",
-    [CL_REJ_FIELD] = "field out of range",
-    [CL_REJ_TEXT] = "text not terminated",
+    [CL_REJ_SHORT] = "shorter than its header", [CL_REJ_TYPE] = "unknown type",
+    [CL_REJ_VERSION] = "unknown version",       [CL_REJ_LENGTH] = "wrong length for its type",
+    [CL_REJ_RESERVED] = "reserved bytes set",   [CL_REJ_NODE] = "node id out of range",
+    [CL_REJ_VCPU] = "vCPU index out of range",  [CL_REJ_ACCESS] = "bad bus, width or address",
+    [CL_REJ_FIELD] = "field out of range",      [CL_REJ_TEXT] = "text not terminated",
 };
 
 const char *cl_reject_name(unsigned r)

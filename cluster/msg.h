@@ -28,19 +28,19 @@
 #define CL_STATE_CHUNK 960 /* bytes of vCPU state per VCPU_STATE message */
 
 enum cl_type {
-	CL_HELLO = 1,   /* who I am and what I run: must match on every node */
-	CL_READY,       /* start-up barrier: I reached phase N */
-	CL_BUSMAP,      /* I/O node -> all: the ranges its devices claim */
-	CL_IO_REQ,      /* vCPU's node -> I/O node: a port or MMIO access */
-	CL_IO_RESP,     /* I/O node -> vCPU's node: its result */
-	CL_IRQ,         /* an interrupt message for a vCPU of the receiver */
-	CL_EOI,         /* -> I/O node: a level-triggered vector was EOI'd */
-	CL_EXIT,        /* the VM ends with this status */
-	CL_PING,        /* clock offset measurement (NTP-like) */
-	CL_PONG,        /* its answer */
-	CL_CLOCK,       /* I/O node -> all: the common guest time base */
-	CL_VCPU_STATE,  /* a chunk of a vCPU's saved state (moving a vCPU) */
-	CL_VCPU_MOVED,  /* the receiver of a moved vCPU runs it now */
+	CL_HELLO = 1,  /* who I am and what I run: must match on every node */
+	CL_READY,      /* start-up barrier: I reached phase N */
+	CL_BUSMAP,     /* I/O node -> all: the ranges its devices claim */
+	CL_IO_REQ,     /* vCPU's node -> I/O node: a port or MMIO access */
+	CL_IO_RESP,    /* I/O node -> vCPU's node: its result */
+	CL_IRQ,        /* an interrupt message for a vCPU of the receiver */
+	CL_EOI,        /* -> I/O node: a level-triggered vector was EOI'd */
+	CL_EXIT,       /* the VM ends with this status */
+	CL_PING,       /* clock offset measurement (NTP-like) */
+	CL_PONG,       /* its answer */
+	CL_CLOCK,      /* I/O node -> all: the common guest time base */
+	CL_VCPU_STATE, /* a chunk of a vCPU's saved state (moving a vCPU) */
+	CL_VCPU_MOVED, /* the receiver of a moved vCPU runs it now */
 	CL_TYPE_MAX,
 };
 
@@ -134,10 +134,10 @@ struct cl_pong {
 };
 
 struct cl_clock {
-	uint64_t epoch_ns;  /* the I/O node's CLOCK_REALTIME at guest TSC 0 */
-	uint32_t tsc_khz;   /* the guest's TSC frequency on every node */
-	uint32_t flags;     /* CL_CLOCK_KVMCLOCK: the two fields below are valid */
-	uint64_t kvmclock;  /* the I/O node's kvmclock (KVM_GET_CLOCK) ... */
+	uint64_t epoch_ns;          /* the I/O node's CLOCK_REALTIME at guest TSC 0 */
+	uint32_t tsc_khz;           /* the guest's TSC frequency on every node */
+	uint32_t flags;             /* CL_CLOCK_KVMCLOCK: the two fields below are valid */
+	uint64_t kvmclock;          /* the I/O node's kvmclock (KVM_GET_CLOCK) ... */
 	uint64_t kvmclock_realtime; /* ... at this CLOCK_REALTIME of the I/O node */
 };
 #define CL_CLOCK_KVMCLOCK 0x1

@@ -35,6 +35,7 @@ void config_free(struct ssivm_config *cfg)
 	free(cfg->cmdline);
 	free(cfg->serial_log);
 	free(cfg->config_file);
+	cfg_cluster_free(&cfg->cluster);
 	config_init(cfg);
 }
 

@@ -43,7 +43,7 @@
 
 #define PAGES 64u
 #define PAGE 4096u
-#define PAGE_N0 3u  /* homed on node 0 (pages 0..31) */
+#define PAGE_N0 3u /* homed on node 0 (pages 0..31) */
 #define PATTERN 0x5a
 
 static int fails;
@@ -188,14 +188,15 @@ static void blocked_reader_must_fault(struct dsm_runtime *rt, volatile uint8_t *
 	pthread_create(&t, NULL, reader_main, &r);
 	err = dsm_runtime_wait(rt, ms);
 	EXPECT(err != 0, "%s: the DSM of node 1 failed (%s)", what, strerror(-err));
-	EXPECT(wait_state(&r, 300) == 0, "%s: the reader is still blocked after the failure",
-	       what);
+	EXPECT(wait_state(&r, 300) == 0, "%s: the reader is still blocked after the failure", what);
 	dsm_runtime_fence(rt);
 	int s = wait_state(&r, 3000);
 
 	EXPECT(s == 2, "%s: after dsm_runtime_fence() the blocked reader faulted (state %d%s)",
 	       what, s,
-	       s == 1 ? ", it READ A VALUE: a zero or stale page" : s ? "" : ", still blocked");
+	       s == 1 ? ", it READ A VALUE: a zero or stale page"
+	       : s    ? ""
+		      : ", still blocked");
 	if (s)
 		pthread_join(t, NULL);
 	dsm_runtime_stop(rt);

@@ -35,8 +35,8 @@ static struct cl_msg valid(unsigned type)
 		m.u.busmap.count = 2;
 		m.u.busmap.last = 1;
 		m.u.busmap.r[0] = (struct cl_range){.bus = CL_BUS_PIO, .len = 8, .base = 0x3f8};
-		m.u.busmap.r[1] = (struct cl_range){.bus = CL_BUS_MMIO, .len = 0x1000,
-						    .base = 0xfec00000};
+		m.u.busmap.r[1] =
+		    (struct cl_range){.bus = CL_BUS_MMIO, .len = 0x1000, .base = 0xfec00000};
 		break;
 	case CL_IO_REQ:
 		m.u.io_req = (struct cl_io_req){
@@ -66,8 +66,8 @@ static struct cl_msg valid(unsigned type)
 		m.u.clock = (struct cl_clock){.epoch_ns = 1, .tsc_khz = 2100000};
 		break;
 	case CL_VCPU_STATE:
-		m.u.state = (struct cl_vcpu_state){.cpu = 1, .total = 2000, .offset = 960,
-						   .len = 960};
+		m.u.state =
+		    (struct cl_vcpu_state){.cpu = 1, .total = 2000, .offset = 960, .len = 960};
 		break;
 	case CL_VCPU_MOVED:
 		m.u.moved = (struct cl_vcpu_moved){.cpu = 1, .node = 2};
@@ -104,44 +104,141 @@ struct bad {
 	unsigned reason;
 };
 
-static void hello_node(struct cl_msg *m) { m->u.hello.node = 3; }
-static void hello_reserved(struct cl_msg *m) { m->u.hello.reserved = 1; }
-static void busmap_count(struct cl_msg *m) { m->u.busmap.count = CL_BUSMAP_MAX + 1; }
-static void busmap_tail(struct cl_msg *m) { m->u.busmap.r[5].len = 1; }
-static void busmap_wrap(struct cl_msg *m) { m->u.busmap.r[1].base = UINT64_MAX; }
-static void busmap_port(struct cl_msg *m) { m->u.busmap.r[0].base = 0xfffc; }
-static void busmap_zero_len(struct cl_msg *m) { m->u.busmap.r[0].len = 0; }
-static void io_cpu(struct cl_msg *m) { m->u.io_req.cpu = 4; }
-static void io_len3(struct cl_msg *m) { m->u.io_req.len = 3; }
-static void io_len0(struct cl_msg *m) { m->u.io_req.len = 0; }
-static void io_port8(struct cl_msg *m) { m->u.io_req.len = 8; }
-static void io_port_end(struct cl_msg *m) { m->u.io_req.addr = 0xffff; m->u.io_req.len = 2; }
-static void io_bus(struct cl_msg *m) { m->u.io_req.bus = 2; }
+static void hello_node(struct cl_msg *m)
+{
+	m->u.hello.node = 3;
+}
+static void hello_reserved(struct cl_msg *m)
+{
+	m->u.hello.reserved = 1;
+}
+static void busmap_count(struct cl_msg *m)
+{
+	m->u.busmap.count = CL_BUSMAP_MAX + 1;
+}
+static void busmap_tail(struct cl_msg *m)
+{
+	m->u.busmap.r[5].len = 1;
+}
+static void busmap_wrap(struct cl_msg *m)
+{
+	m->u.busmap.r[1].base = UINT64_MAX;
+}
+static void busmap_port(struct cl_msg *m)
+{
+	m->u.busmap.r[0].base = 0xfffc;
+}
+static void busmap_zero_len(struct cl_msg *m)
+{
+	m->u.busmap.r[0].len = 0;
+}
+static void io_cpu(struct cl_msg *m)
+{
+	m->u.io_req.cpu = 4;
+}
+static void io_len3(struct cl_msg *m)
+{
+	m->u.io_req.len = 3;
+}
+static void io_len0(struct cl_msg *m)
+{
+	m->u.io_req.len = 0;
+}
+static void io_port8(struct cl_msg *m)
+{
+	m->u.io_req.len = 8;
+}
+static void io_port_end(struct cl_msg *m)
+{
+	m->u.io_req.addr = 0xffff;
+	m->u.io_req.len = 2;
+}
+static void io_bus(struct cl_msg *m)
+{
+	m->u.io_req.bus = 2;
+}
 static void io_mmio_wrap(struct cl_msg *m)
 {
 	m->u.io_req.bus = CL_BUS_MMIO;
 	m->u.io_req.len = 8;
 	m->u.io_req.addr = UINT64_MAX - 3;
 }
-static void io_read_data(struct cl_msg *m) { m->u.io_req.is_write = 0; }
-static void io_write_flag(struct cl_msg *m) { m->u.io_req.is_write = 2; }
-static void io_pad(struct cl_msg *m) { m->u.io_req.pad2 = 1; }
-static void resp_cpu(struct cl_msg *m) { m->u.io_resp.cpu = 77; }
-static void resp_err(struct cl_msg *m) { m->u.io_resp.err = 5; }
-static void resp_err_big(struct cl_msg *m) { m->u.io_resp.err = -100000; }
-static void irq_dest(struct cl_msg *m) { m->u.irq.dest = 4; }
-static void irq_smi(struct cl_msg *m) { m->u.irq.delivery = 2; }
-static void irq_extint(struct cl_msg *m) { m->u.irq.delivery = 7; }
-static void irq_low_vector(struct cl_msg *m) { m->u.irq.vector = 15; }
-static void irq_level(struct cl_msg *m) { m->u.irq.level = 2; }
-static void eoi_pad(struct cl_msg *m) { m->u.eoi.pad[6] = 1; }
-static void exit_text(struct cl_msg *m) { memset(m->u.exit.why, 'a', sizeof(m->u.exit.why)); }
-static void clock_flags(struct cl_msg *m) { m->u.clock.flags = 2; }
-static void clock_khz(struct cl_msg *m) { m->u.clock.tsc_khz = 0; }
-static void state_len(struct cl_msg *m) { m->u.state.len = CL_STATE_CHUNK + 1; }
-static void state_past_end(struct cl_msg *m) { m->u.state.offset = 1500; }
-static void state_total(struct cl_msg *m) { m->u.state.total = 2u << 20; }
-static void moved_node(struct cl_msg *m) { m->u.moved.node = 3; }
+static void io_read_data(struct cl_msg *m)
+{
+	m->u.io_req.is_write = 0;
+}
+static void io_write_flag(struct cl_msg *m)
+{
+	m->u.io_req.is_write = 2;
+}
+static void io_pad(struct cl_msg *m)
+{
+	m->u.io_req.pad2 = 1;
+}
+static void resp_cpu(struct cl_msg *m)
+{
+	m->u.io_resp.cpu = 77;
+}
+static void resp_err(struct cl_msg *m)
+{
+	m->u.io_resp.err = 5;
+}
+static void resp_err_big(struct cl_msg *m)
+{
+	m->u.io_resp.err = -100000;
+}
+static void irq_dest(struct cl_msg *m)
+{
+	m->u.irq.dest = 4;
+}
+static void irq_smi(struct cl_msg *m)
+{
+	m->u.irq.delivery = 2;
+}
+static void irq_extint(struct cl_msg *m)
+{
+	m->u.irq.delivery = 7;
+}
+static void irq_low_vector(struct cl_msg *m)
+{
+	m->u.irq.vector = 15;
+}
+static void irq_level(struct cl_msg *m)
+{
+	m->u.irq.level = 2;
+}
+static void eoi_pad(struct cl_msg *m)
+{
+	m->u.eoi.pad[6] = 1;
+}
+static void exit_text(struct cl_msg *m)
+{
+	memset(m->u.exit.why, 'a', sizeof(m->u.exit.why));
+}
+static void clock_flags(struct cl_msg *m)
+{
+	m->u.clock.flags = 2;
+}
+static void clock_khz(struct cl_msg *m)
+{
+	m->u.clock.tsc_khz = 0;
+}
+static void state_len(struct cl_msg *m)
+{
+	m->u.state.len = CL_STATE_CHUNK + 1;
+}
+static void state_past_end(struct cl_msg *m)
+{
+	m->u.state.offset = 1500;
+}
+static void state_total(struct cl_msg *m)
+{
+	m->u.state.total = 2u << 20;
+}
+static void moved_node(struct cl_msg *m)
+{
+	m->u.moved.node = 3;
+}
 
 static const struct bad bads[] = {
     {"hello from a node out of range", CL_HELLO, hello_node, CL_REJ_NODE},
