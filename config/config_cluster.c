@@ -209,10 +209,13 @@ int config_validate_cluster(const struct ssivm_config *cfg)
 	}
 	for (uint32_t i = 0; i < cl->nr_addrs; i++)
 		for (uint32_t j = 0; j < i; j++)
-			if (!strcmp(cl->addrs[i], cl->addrs[j]) && !strchr(cl->addrs[i], ':')) {
-				pr_err("cluster.hosts: hosts %u and %u both have address %s and "
-				       "the same port: give them different ports (\"%s:7500\")",
-				       j, i, cl->addrs[i], cl->addrs[i]);
+			/* without a port, host h uses port + 2h: only an equal
+			 * explicit port collides */
+			if (!strcmp(cl->addrs[i], cl->addrs[j]) && strrchr(cl->addrs[i], ':') &&
+			    strrchr(cl->addrs[i], ':') > strrchr(cl->addrs[i], ']')) {
+				pr_err("cluster.hosts: hosts %u and %u both have address %s: give "
+				       "them different ports",
+				       j, i, cl->addrs[i]);
 				bad++;
 			}
 	if (cl->peer_timeout_ms && cl->heartbeat_ms && cl->peer_timeout_ms < 3 * cl->heartbeat_ms) {

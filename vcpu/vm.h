@@ -246,6 +246,22 @@ void vm_for_each_range(struct vm *vm,
  */
 int vm_add_private_memory(struct vm *vm, uint64_t gpa, size_t size, void **host);
 
+/*
+ * The guest's clocks on this node (vcpu/clock.c; a spanning guest keeps
+ * them equal on every node, docs/cluster.md). Main thread, before vm_run.
+ * vm_tsc_khz: the local vCPUs' TSC frequency (kHz) or -errno.
+ * vm_set_tsc_khz: make it @khz (fails, saying so, where KVM cannot scale).
+ * vm_set_guest_tsc: set each local vCPU's TSC to tsc_now(arg), called right
+ * before each write. vm_get_kvmclock / vm_set_kvmclock: kvmclock and the
+ * host's CLOCK_REALTIME at that value (KVM_CLOCK_REALTIME; -EOPNOTSUPP
+ * before Linux 5.16).
+ */
+int vm_tsc_khz(struct vm *vm);
+int vm_set_tsc_khz(struct vm *vm, uint32_t khz);
+int vm_set_guest_tsc(struct vm *vm, uint64_t (*tsc_now)(void *arg), void *arg);
+int vm_get_kvmclock(struct vm *vm, uint64_t *clock, uint64_t *realtime);
+int vm_set_kvmclock(struct vm *vm, uint64_t clock, uint64_t realtime);
+
 /* The VM ends because another node said so: like vm_request_exit() but the
  * others are not told again (span->exit is not called). Any thread. */
 void vm_end_by_peer(struct vm *vm, int status);
