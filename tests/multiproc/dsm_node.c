@@ -410,6 +410,18 @@ static void parse(int argc, char **argv)
 			opt.nodes, opt.nodes - 1);
 		usage();
 	}
+	if (opt.metrics) {
+		const char *what;
+		int err = metrics_socket_check(opt.metrics, &what);
+
+		if (err) {
+			fprintf(stderr,
+				"dsm-node: --metrics %s: %s (%s); only a stale socket is "
+				"replaced\n",
+				opt.metrics, what, strerror(-err));
+			exit(2);
+		}
+	}
 	if (opt.evil >= (int)opt.nodes) {
 		fprintf(stderr, "dsm-node: --evil-node %d: not a node of %u\n", opt.evil,
 			opt.nodes);

@@ -81,6 +81,23 @@ refused dsm-node "--node 0 --nodes 2 $A --evil-node -1" "dsm-node: --evil-node '
 refused dsm-node "--node 0 --nodes 2 $A --evil-node 5" "dsm-node: --evil-node 5: not a node of 2"
 refused dsm-node "--node 2 --nodes 2 $A" "dsm-node: --node 2: not a node of --nodes 2 (0..1)"
 
+# --metrics: only a stale socket may be replaced; the file is left as it was
+tmp=$(mktemp -d /tmp/tool-args.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+echo "precious" >"$tmp/file"
+mkdir "$tmp/dir"
+ln -s "$tmp/file" "$tmp/link"
+refused dsm-node "--node 0 --nodes 1 --addrs 127.0.0.1:1 --metrics $tmp/file" \
+	"dsm-node: --metrics $tmp/file: a regular file (File exists); only a stale socket is replaced"
+refused dsm-node "--node 0 --nodes 1 --addrs 127.0.0.1:1 --metrics $tmp/dir" \
+	"dsm-node: --metrics $tmp/dir: a directory (File exists); only a stale socket is replaced"
+refused dsm-node "--node 0 --nodes 1 --addrs 127.0.0.1:1 --metrics $tmp/link" \
+	"dsm-node: --metrics $tmp/link: a symbolic link (File exists); only a stale socket is replaced"
+if [ "$(cat "$tmp/file")" != precious ] || [ ! -d "$tmp/dir" ] || [ ! -L "$tmp/link" ]; then
+	echo "FAIL: dsm-node --metrics changed what was at the path"
+	fail=1
+fi
+
 refused dsm-evil "--node 1 --nodes 2 $A --seconds -1" "dsm-evil: --seconds '-1': not a number (expected 0..86400)"
 refused dsm-evil "--node 1 --nodes 2 $A --pages 0" "dsm-evil: --pages '0': out of range (expected 1..262144)"
 refused dsm-evil "--node 1 --nodes 2 $A --rate 99999999999999999999" \
