@@ -31,8 +31,8 @@
 
 #include "common/log.h"
 #include "common/num.h"
+#include "config/config.h"
 #include "control/command.h"
-#include "control/config.h"
 #include "irq/irq.h"
 #include "vcpu/vm.h"
 

@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "config/config.h"
 #include "control/command.h"
-#include "control/config.h"
 #include "irq/irq.h"
 #include "platform/boot/detect.h"
 #include "vcpu/vm.h"
