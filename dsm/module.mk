@@ -9,6 +9,10 @@ DSM_RUNTIME_OBJS := $(call objs,dsm/runtime.c dsm/runtime_ops.c dsm/runtime_move
 SSIVM_OBJS += $(DSM_RUNTIME_OBJS)
 
 $(eval $(call unit_test,test_metrics_hist,tests/unit/test_metrics_hist.c,$(DSM_METRICS_OBJS) $(COMMON_OBJS)))
+$(eval $(call unit_test,test_metrics_socket,tests/unit/test_metrics_socket.c,$(DSM_METRICS_OBJS) $(COMMON_OBJS)))
+# `ssivm stats` (control/cmd_stats.c): runs the built binary against bad servers
+$(eval $(call unit_test,test_stats,tests/unit/test_stats.c,$(DSM_METRICS_OBJS) $(COMMON_OBJS)))
+$(BUILD)/tests/test_stats: | $(BUILD)/ssivm
 
 .SECONDEXPANSION:
 DSM_LINK = $(DSM_RUNTIME_OBJS) $$$$(DSM_PROTO_OBJS) $$$$(TRANSPORT_OBJS) $(COMMON_OBJS)
