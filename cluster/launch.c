@@ -4,8 +4,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -335,9 +335,10 @@ static int wait_nodes(struct local_cluster *lc)
 			if (now_ms() > deadline && !killed) {
 				for (uint32_t k = 0; k < lc->n; k++)
 					if (!lc->done[k]) {
-						pr_err("local cluster: node %u did not stop within %u "
-						       "s of the end; killing it",
-						       k, END_GRACE_MS / 1000);
+						pr_err(
+						    "local cluster: node %u did not stop within %u "
+						    "s of the end; killing it",
+						    k, END_GRACE_MS / 1000);
 						kill(lc->pid[k], SIGKILL);
 					}
 				killed = true;
@@ -396,13 +397,13 @@ int span_launch_local(const struct ssivm_config *cfg, int argc, char **argv, con
 	}
 	for (uint32_t k = 0; k < lc.n; k++)
 		off += (size_t)snprintf(hosts + off, sizeof(hosts) - off, "%s%s%u", k ? "," : "",
-					lc.netns ? NET_PREFIX : "127.0.0.1",
-					lc.netns ? k + 1 : 0u);
+					lc.netns ? NET_PREFIX : "127.0.0.1", lc.netns ? k + 1 : 0u);
 	if (!lc.netns) { /* one loopback: every host its own ports */
 		unsigned base = cfg->cluster.port ? cfg->cluster.port : free_ports(2 * lc.n);
 
 		if (!base) {
-			pr_err("local cluster: no %u free consecutive ports on 127.0.0.1", 2 * lc.n);
+			pr_err("local cluster: no %u free consecutive ports on 127.0.0.1",
+			       2 * lc.n);
 			return 1;
 		}
 		off = 0;

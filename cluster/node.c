@@ -36,8 +36,7 @@ struct span_node {
 	int64_t offset_ns; /* this node's CLOCK_REALTIME minus node 0's */
 };
 
-int span_host_addr(const struct ssivm_config *cfg, uint32_t h, bool control, char *buf,
-		   size_t size)
+int span_host_addr(const struct ssivm_config *cfg, uint32_t h, bool control, char *buf, size_t size)
 {
 	const char *a = h < cfg->cluster.nr_addrs ? cfg->cluster.addrs[h] : NULL;
 	const char *colon = a ? strrchr(a, ':') : NULL;
@@ -147,8 +146,8 @@ static int ch_io(void *arg, uint32_t cpu, unsigned bus, uint64_t addr, void *dat
 static void ch_irq(void *arg, const struct cl_irq *q)
 {
 	struct span_node *n = arg;
-	struct irq_msg m = {.dest = q->dest, .vector = q->vector, .delivery = q->delivery,
-			    .level = q->level};
+	struct irq_msg m = {
+	    .dest = q->dest, .vector = q->vector, .delivery = q->delivery, .level = q->level};
 	int ret;
 
 	if (!n->vm)
@@ -272,8 +271,8 @@ static void sp_exit(void *ctx, int status)
 	char why[96];
 
 	if (status == VM_STATUS_ERROR)
-		snprintf(why, sizeof(why), "ssivm on node %u stopped on an error (its log says why)",
-			 n->self);
+		snprintf(why, sizeof(why),
+			 "ssivm on node %u stopped on an error (its log says why)", n->self);
 	else
 		snprintf(why, sizeof(why), "the guest ended on node %u with status %d", n->self,
 			 status);
@@ -323,8 +322,9 @@ static int set_clocks(struct span_node *n)
 			ret = vm_set_tsc_khz(n->vm, k.tsc_khz);
 		/* node 0's kvmclock at node 0's realtime R is ours at R + offset */
 		if (!ret && (k.flags & CL_CLOCK_KVMCLOCK)) {
-			ret = vm_set_kvmclock(n->vm, k.kvmclock,
-					      (uint64_t)((int64_t)k.kvmclock_realtime + n->offset_ns));
+			ret = vm_set_kvmclock(
+			    n->vm, k.kvmclock,
+			    (uint64_t)((int64_t)k.kvmclock_realtime + n->offset_ns));
 			if (ret)
 				pr_err("KVM_SET_CLOCK: %s", strerror(-ret));
 		}
@@ -347,9 +347,8 @@ static void add_range(void *arg, bool mmio, uint64_t base, uint64_t len, const c
 {
 	struct cl_range **r = arg;
 
-	**r = (struct cl_range){.bus = mmio ? CL_BUS_MMIO : CL_BUS_PIO,
-				.len = (uint32_t)len,
-				.base = base};
+	**r = (struct cl_range){
+	    .bus = mmio ? CL_BUS_MMIO : CL_BUS_PIO, .len = (uint32_t)len, .base = base};
 	(*r)++;
 }
 
@@ -378,8 +377,8 @@ static int share_devices(struct span_node *n)
 	}
 	ret = cluster_wait_busmap(n->cl, &r, &nr, START_TIMEOUT_MS);
 	for (unsigned i = 0; !ret && i < nr; i++)
-		ret = vm_forward_range(n->vm, r[i].bus == CL_BUS_MMIO, r[i].base, r[i].len,
-				       "node 0");
+		ret =
+		    vm_forward_range(n->vm, r[i].bus == CL_BUS_MMIO, r[i].base, r[i].len, "node 0");
 	if (!ret)
 		pr_info("%u device range(s) of node 0 forwarded from here", nr);
 	free(r);
@@ -471,9 +470,9 @@ int span_node_run(const struct ssivm_config *cfg, uint32_t self, enum irq_mode m
 out:
 	/* the end reaches every node before this one leaves */
 	if (n->cl && !cluster_ending(n->cl))
-		cluster_exit(n->cl, status, status == VM_STATUS_ERROR
-						? "ssivm on this node stopped on an error"
-						: "the guest ended");
+		cluster_exit(n->cl, status,
+			     status == VM_STATUS_ERROR ? "ssivm on this node stopped on an error"
+						       : "the guest ended");
 	if (n->dsm) {
 		dsm_runtime_quiesce(n->dsm);
 		/* node 0 (home of the kernel's pages) leaves last */

@@ -143,11 +143,12 @@ static int cmd_run(int argc, char **argv)
 		if (self == -2)
 			goto out;
 		if (self >= 0 && cfg.cluster.nr_addrs != config_nr_hosts(&cfg)) {
-			pr_err("host %d of a guest across %u hosts: the hosts' addresses are needed "
-			       "(cluster.hosts in the file, or --hosts ADDR,...); without --node "
-			       "and a launcher's rank, `ssivm run` starts the whole cluster on "
-			       "this machine",
-			       self, config_nr_hosts(&cfg));
+			pr_err(
+			    "host %d of a guest across %u hosts: the hosts' addresses are needed "
+			    "(cluster.hosts in the file, or --hosts ADDR,...); without --node "
+			    "and a launcher's rank, `ssivm run` starts the whole cluster on "
+			    "this machine",
+			    self, config_nr_hosts(&cfg));
 			goto out;
 		}
 	} else if (ro.node > 0) {

@@ -50,10 +50,10 @@
 #include "common/log.h"
 #include "irq/irq.h"
 
-#define STUB_GDT 0x0000u   /* offsets in the stub memory */
-#define STUB_IDT 0x0100u   /* 256 gates of 8 bytes */
+#define STUB_GDT 0x0000u    /* offsets in the stub memory */
+#define STUB_IDT 0x0100u    /* 256 gates of 8 bytes */
 #define STUB_THUNKS 0x1000u /* 32 bytes per vector */
-#define STUB_INIT 0x3000u  /* entry: enable the LAPIC, then idle */
+#define STUB_INIT 0x3000u   /* entry: enable the LAPIC, then idle */
 #define STUB_STACKS 0x10000u
 #define STUB_STACK_SIZE 512u
 #define PROXY_STACKS ((PROXY_SIZE - 0x10000u - STUB_STACKS) / STUB_STACK_SIZE)
@@ -99,9 +99,9 @@ static uint8_t *emit_mov_mem32(uint8_t *p, uint32_t addr, uint32_t val)
 
 static uint8_t *emit_report(uint8_t *p, uint8_t al)
 {
-	uint8_t code[] = {0xb0, al,				  /* mov al, imm8 */
+	uint8_t code[] = {0xb0, al,                                       /* mov al, imm8 */
 			  0x66, 0xba, PROXY_PORT & 0xff, PROXY_PORT >> 8, /* mov dx, port */
-			  0xee};				  /* out dx, al */
+			  0xee};                                          /* out dx, al */
 
 	return emit(p, code, sizeof(code));
 }
@@ -139,8 +139,9 @@ static void build_stub(uint8_t *m)
 	 * reached an online proxy */
 	p = m + PROXY_SIZE - 16;
 	{
-		uint8_t rv[] = {0xb0, REPORT_INIT, 0xba, PROXY_PORT & 0xff, PROXY_PORT >> 8,
-				0xee, 0xfa, 0xf4, 0xeb, 0xfd};
+		uint8_t rv[] = {
+		    0xb0, REPORT_INIT, 0xba, PROXY_PORT & 0xff, PROXY_PORT >> 8, 0xee, 0xfa,
+		    0xf4, 0xeb,        0xfd};
 
 		emit(p, rv, sizeof(rv));
 	}
@@ -228,8 +229,8 @@ static void forward(struct proxy *px, uint8_t delivery, uint8_t vector)
 	int ret;
 
 	if (node == s->self) /* it moved here meanwhile: deliver locally */
-		ret = irq_deliver(vm, &(struct irq_msg){
-					  .dest = cpu, .vector = vector, .delivery = delivery});
+		ret = irq_deliver(
+		    vm, &(struct irq_msg){.dest = cpu, .vector = vector, .delivery = delivery});
 	else
 		ret = s->irq(s->ctx, node, cpu, vector, delivery, false);
 	px->forwarded++;
