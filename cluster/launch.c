@@ -354,18 +354,16 @@ static int wait_nodes(struct local_cluster *lc)
 			lc->done[k] = true;
 			lc->status[k] = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 			left--;
-			/* a node that ends with another status than node 0 (the
-			 * guest's) failed: say so while the others wind down */
-			if (k != 0 && lc->status[k] &&
-			    (!lc->done[0] || lc->status[k] != lc->status[0])) {
-				pr_err("local cluster: node %u exited with status %d", k,
-				       lc->status[k]);
-				print_tail(lc, k);
-			}
 			if (!deadline)
 				deadline = now_ms() + END_GRACE_MS;
 		}
 	}
+	/* a node that ended with another status than node 0 (the guest's) failed */
+	for (uint32_t k = 1; k < lc->n; k++)
+		if (lc->done[k] && lc->status[k] && lc->status[k] != lc->status[0]) {
+			pr_err("local cluster: node %u exited with status %d", k, lc->status[k]);
+			print_tail(lc, k);
+		}
 	return lc->status[0];
 }
 
