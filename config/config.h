@@ -19,6 +19,8 @@
 #define SSIVM_MAX_NODES 64
 /* Multiboot modules, the --initrd one included (the loader's limit). */
 #define SSIVM_MAX_MODULES 64
+/* The --config file and the files it @includes. */
+#define SSIVM_MAX_CONFIG_FILES 16
 
 /* ACPI SLIT: 10 = local; 11..254 remote; 255 = unreachable (refused here). */
 #define SSIVM_DIST_LOCAL 10
@@ -73,7 +75,10 @@ struct ssivm_config {
 	 * j->i when that was given, else 10 local / 20 remote). For messages.
 	 */
 	uint64_t distance_given[SSIVM_MAX_NODES];
-	char *config_file;  /* the --config file that was read, or NULL */
+	char *config_file; /* the --config file that was read, or NULL */
+	/* the files it @included, in the order read (inputs: never an output) */
+	uint32_t nr_config_includes;
+	char *config_includes[SSIVM_MAX_CONFIG_FILES - 1];
 	uint32_t given;     /* CONFIG_GIVEN_*: what the user set (parser bookkeeping) */
 	uint64_t mem_total; /* `memory` / --memory when given, else 0 */
 };

@@ -1,7 +1,7 @@
 # config/ — the configuration model: parser (libconfig file, then flags),
 # validator, struct ssivm_config (config/config.h). Used by control/ (the
 # CLI), platform/ (ACPI tables, memory layout) and vcpu/ (placement).
-CONFIG_OBJS := $(call objs,config/config.c config/config_values.c config/config_file.c \
+CONFIG_OBJS := $(call objs,config/config.c config/config_values.c config/config_file.c config/config_source.c \
 	config/config_args.c config/config_validate.c config/config_modules.c)
 SSIVM_OBJS += $(CONFIG_OBJS)
 
