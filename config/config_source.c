@@ -46,14 +46,14 @@ struct file_scan {
 	const char *buf;
 	size_t len, i;
 	uint32_t line;
-	int depth; /* of @include */
+	int depth;    /* of @include */
 	char key[64]; /* the last setting name, for messages */
 	struct frame stack[MAX_DEPTH_TRACKED];
 	int sp;
 };
 
 __attribute__((format(printf, 3, 4))) static void src_err(struct cfg_source *src, const char *where,
-							   const char *fmt, ...)
+							  const char *fmt, ...)
 {
 	char msg[CONFIG_ERRLEN * 2];
 	va_list ap;
@@ -132,8 +132,7 @@ static const char *here(const struct file_scan *fs, char buf[PATH_MAX + 32])
 	return buf;
 }
 
-static int read_file(struct cfg_source *src, const char *path, const char *where,
-		     uint32_t index);
+static int read_file(struct cfg_source *src, const char *path, const char *where, uint32_t index);
 
 /* Copy b[i..j) to the output, counting the newlines in it. */
 static int copy_span(struct file_scan *fs, size_t j)
@@ -157,8 +156,9 @@ static int literal_value(const char *t, size_t n, bool neg, bool hex, int64_t *o
 	unsigned base = hex ? 16 : 10;
 
 	for (size_t k = 0; k < n; k++) {
-		unsigned d = isdigit((unsigned char)t[k]) ? (unsigned)(t[k] - '0')
-							  : (unsigned)(tolower((unsigned char)t[k]) - 'a' + 10);
+		unsigned d = isdigit((unsigned char)t[k])
+				 ? (unsigned)(t[k] - '0')
+				 : (unsigned)(tolower((unsigned char)t[k]) - 'a' + 10);
 
 		if (v > (lim - d) / base)
 			return -ERANGE;
@@ -191,7 +191,8 @@ static int scan_number(struct file_scan *fs)
 		j++;
 	dstart = i + (b[i] == '+' || b[i] == '-') + (hex ? 2 : 0);
 	dend = dstart;
-	while (dend < j && (hex ? isxdigit((unsigned char)b[dend]) : isdigit((unsigned char)b[dend])))
+	while (dend < j &&
+	       (hex ? isxdigit((unsigned char)b[dend]) : isdigit((unsigned char)b[dend])))
 		dend++;
 	bool suffix_l = (j - dend == 1 && b[dend] == 'L') ||
 			(j - dend == 2 && b[dend] == 'L' && b[dend + 1] == 'L');
@@ -217,8 +218,8 @@ static int scan_name(struct file_scan *fs)
 	size_t j = fs->i, k;
 	char where[PATH_MAX + 32];
 
-	while (j < fs->len && (isalnum((unsigned char)b[j]) || b[j] == '-' || b[j] == '_' ||
-			       b[j] == '*'))
+	while (j < fs->len &&
+	       (isalnum((unsigned char)b[j]) || b[j] == '-' || b[j] == '_' || b[j] == '*'))
 		j++;
 	for (k = j; k < fs->len && isspace((unsigned char)b[k]); k++)
 		;
@@ -279,8 +280,8 @@ static int scan_include(struct file_scan *fs)
 	if (b[start] == '/' || !slash)
 		snprintf(path, sizeof(path), "%.*s", (int)(j - start), b + start);
 	else
-		snprintf(path, sizeof(path), "%.*s/%.*s", (int)(slash - cur), cur,
-			 (int)(j - start), b + start);
+		snprintf(path, sizeof(path), "%.*s/%.*s", (int)(slash - cur), cur, (int)(j - start),
+			 b + start);
 	ret = read_file(src, path, where, src->nr_files);
 	if (ret == -ENOMEM)
 		return ret;
@@ -314,8 +315,8 @@ static int scan(struct file_scan *fs)
 				;
 			ret = copy_span(fs, j);
 		} else if (c == '/' && d == '*') {
-			for (j = fs->i + 2; j < fs->len && !(b[j - 1] == '*' && b[j] == '/' &&
-							      j - 1 > fs->i + 1);
+			for (j = fs->i + 2;
+			     j < fs->len && !(b[j - 1] == '*' && b[j] == '/' && j - 1 > fs->i + 1);
 			     j++)
 				;
 			ret = copy_span(fs, j < fs->len ? j + 1 : j);
@@ -333,7 +334,9 @@ static int scan(struct file_scan *fs)
 			if (c == '{' || c == '(' || c == '[') {
 				if (++fs->sp < MAX_DEPTH_TRACKED)
 					fs->stack[fs->sp] =
-					    (struct frame){.kind = c == '{' ? 'g' : c == '(' ? 'l' : 'a'};
+					    (struct frame){.kind = c == '{'   ? 'g'
+								   : c == '(' ? 'l'
+									      : 'a'};
 			} else if ((c == '}' || c == ')' || c == ']') && fs->sp > 0) {
 				fs->sp--;
 			}
@@ -356,8 +359,7 @@ static bool on_stack(const struct cfg_source *src, dev_t dev, ino_t ino)
 }
 
 /* Read @path (named at @where, "" for the --config file) and splice it in. */
-static int read_file(struct cfg_source *src, const char *path, const char *where,
-		     uint32_t index)
+static int read_file(struct cfg_source *src, const char *path, const char *where, uint32_t index)
 {
 	struct file_scan fs = {.src = src, .file = index, .line = 1, .depth = (int)src->nr_open};
 	struct stat st;
@@ -383,8 +385,9 @@ static int read_file(struct cfg_source *src, const char *path, const char *where
 		return -EINVAL;
 	}
 	if (on_stack(src, st.st_dev, st.st_ino)) {
-		src_err(src, where, "@include '%s': that file is being read already (it includes "
-				    "itself)",
+		src_err(src, where,
+			"@include '%s': that file is being read already (it includes "
+			"itself)",
 			path);
 		close(fd);
 		return -EINVAL;
