@@ -139,11 +139,13 @@ int cfg_hmat_set(struct hmat_entry *e, struct hmat_given *g, const char *key, bo
 		return 0;
 	}
 	f += write;
+	if (g->specific[f] && !strcmp(g->specific[f], key)) {
+		snprintf(err, CONFIG_ERRLEN, "'%s' is given twice", key);
+		return -EINVAL;
+	}
 	if (g->specific[f]) {
-		snprintf(err, CONFIG_ERRLEN,
-			 strcmp(g->specific[f], key) ? "'%s' and '%s' both set the %s"
-						     : "'%s' is given twice (%s%s)",
-			 g->specific[f], strcmp(g->specific[f], key) ? key : "", what[f]);
+		snprintf(err, CONFIG_ERRLEN, "'%s' and '%s' both set the %s", g->specific[f], key,
+			 what[f]);
 		return -EINVAL;
 	}
 	g->specific[f] = key;

@@ -22,8 +22,7 @@ struct mb_args {
 	struct multiboot_params mp;
 };
 
-static int multiboot_args(const struct boot_inputs *in, const struct memmap *map,
-			  struct mb_args *a)
+static int multiboot_args(const struct boot_inputs *in, const struct memmap *map, struct mb_args *a)
 {
 	uint32_t nr = 0;
 	int n = e820_build(map, a->e820, sizeof(a->e820) / sizeof(a->e820[0]));
@@ -33,8 +32,8 @@ static int multiboot_args(const struct boot_inputs *in, const struct memmap *map
 		return n;
 	}
 	if (in->initrd.data)
-		a->mods[nr++] = (struct boot_module){in->initrd.data, in->initrd.size,
-						     in->initrd.path};
+		a->mods[nr++] =
+		    (struct boot_module){in->initrd.data, in->initrd.size, in->initrd.path};
 	for (uint32_t i = 0; i < in->nr_modules; i++)
 		a->mods[nr++] = (struct boot_module){in->modules[i].data, in->modules[i].size,
 						     in->module_strings[i]};

@@ -110,7 +110,6 @@ static inline uint8_t *fake_vmlinux(size_t *size)
 	return img;
 }
 
-
 /* Guest RAM of any size on a lazily backed mapping: only what is written is real. */
 static inline void vmem_init_big(struct vmem *v, uint64_t n0, uint64_t n1)
 {

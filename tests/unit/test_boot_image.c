@@ -195,8 +195,14 @@ static void cfg_one_node(struct ssivm_config *cfg, uint64_t mem)
 static uint8_t *aout_kernel(size_t *size, uint32_t load_end)
 {
 	uint8_t *img = calloc(1, 0x3000);
-	uint32_t h[8] = {MULTIBOOT_HEADER_MAGIC, 0x10003, -(MULTIBOOT_HEADER_MAGIC + 0x10003),
-			 0x100000,	       0x100000, load_end, 0, 0x100040};
+	uint32_t h[8] = {MULTIBOOT_HEADER_MAGIC,
+			 0x10003,
+			 -(MULTIBOOT_HEADER_MAGIC + 0x10003),
+			 0x100000,
+			 0x100000,
+			 load_end,
+			 0,
+			 0x100040};
 
 	memcpy(img, h, sizeof(h));
 	*size = 0x3000;
@@ -323,8 +329,8 @@ static void test_read_refused(void **state)
 	    {"no kernel", NULL, NULL, NULL, NULL, "no kernel given", NULL, 0, 64 * MiB, -EINVAL},
 	    {"a directory", "/", NULL, NULL, NULL, "kernel /: not a regular file", NULL, 0,
 	     64 * MiB, -EINVAL},
-	    {"multiboot cut short", "cut", NULL, NULL, NULL, "a.out load_end_addr", cut,
-	     cut_size, 64 * MiB, -EINVAL},
+	    {"multiboot cut short", "cut", NULL, NULL, NULL, "a.out load_end_addr", cut, cut_size,
+	     64 * MiB, -EINVAL},
 	    {"multiboot bad checksum (ELF)", "badsum", NULL, NULL, NULL,
 	     "multiboot header at offset 256 has a bad checksum", bad_sum, sizeof(bad_sum),
 	     64 * MiB, -ENOEXEC},
@@ -332,8 +338,8 @@ static void test_read_refused(void **state)
 	     bz_size, 64 * MiB, -EINVAL},
 	    {"modules beyond RAM", "mb", NULL, "big", NULL, "more than the guest's 2 MiB of RAM",
 	     mb, mb_size, 2 * MiB, -ENOMEM},
-	    {"a module past the end of RAM", "mb", "big", NULL, NULL,
-	     "module 0 ('", mb, mb_size, 4 * MiB, -ENOMEM},
+	    {"a module past the end of RAM", "mb", "big", NULL, NULL, "module 0 ('", mb, mb_size,
+	     4 * MiB, -ENOMEM},
 	    {"bzImage command line", "bz", NULL, NULL, longcmd,
 	     "has 2048 bytes, more than the 2047 the kernel takes (cmdline_size", bz, bz_size,
 	     64 * MiB, -E2BIG},
@@ -367,7 +373,8 @@ static void test_read_refused(void **state)
 
 		printf("%s %s\n", ok ? "ok  " : "FAIL", cases[i].name);
 		if (!ok) {
-			printf("     want %d '%s', got %d:\n%s", cases[i].ret, cases[i].msg, ret, err);
+			printf("     want %d '%s', got %d:\n%s", cases[i].ret, cases[i].msg, ret,
+			       err);
 			failures++;
 		}
 	}
