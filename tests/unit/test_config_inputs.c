@@ -65,8 +65,9 @@ static const struct bad bad_cases[] = {
     {"vcpus = 2^32 + 2", "\nvcpus = 4294967298;\n", "",
      ":2: vcpus = 4294967298 is out of range 0..4294967295"},
     {"negative vcpus", "vcpus = -3000000000;\n", "", ":1: vcpus = -3000000000 is out of range"},
-    {"HMAT bandwidth 5e9 MB/s", "hmat = ({ initiator = 0; target = 0;\n bandwidth_mbs = 5000000000; });\n",
-     "", ":2: hmat 0->0: bandwidth_mbs = 5000000000 is out of range 1..4294967295 (MB/s)"},
+    {"HMAT bandwidth 5e9 MB/s",
+     "hmat = ({ initiator = 0; target = 0;\n bandwidth_mbs = 5000000000; });\n", "",
+     ":2: hmat 0->0: bandwidth_mbs = 5000000000 is out of range 1..4294967295 (MB/s)"},
     {"beyond 64 bits", "memory = 18446744073709551616;\n", "",
      ":1: memory: 18446744073709551616 does not fit in 64 bits"},
     {"hex beyond 63 bits", "memory = 0x8000000000000000L;\n", "",
@@ -76,8 +77,9 @@ static const struct bad bad_cases[] = {
     {"same HMAT figure under two names (file)",
      "hmat = ({ initiator = 0; target = 0; read_latency = 5;\n read_latency_ns = 6; });\n", "",
      ":2: hmat 0->0: 'read_latency' and 'read_latency_ns' both set the read latency"},
-    {"distance given twice (file)", "numa = ({ id = 0; memory = \"1G\"; distances = [\"0@10\", \"0@10\"]; });\n",
-     "", "distance 0->0 is given twice"},
+    {"distance given twice (file)",
+     "numa = ({ id = 0; memory = \"1G\"; distances = [\"0@10\", \"0@10\"]; });\n", "",
+     "distance 0->0 is given twice"},
     {"--numa id 2^32 - 1", NULL, "--numa id=4294967295,memory=1G",
      "numa node id 4294967295 is out of range 0..63"},
     {"--numa host twice", NULL, "--numa id=0,memory=1G,host=0,host=0", "'host=' is given twice"},
@@ -233,7 +235,8 @@ static void test_host_limits(void **state)
 	close(fd);
 	assert_non_null(strstr(err, "puts guest RAM up to 0x1040000000, above the 36-bit"));
 	assert_non_null(strstr(err, "its address-space limit (RLIMIT_AS, ulimit -v) is"));
-	assert_non_null(strstr(err, "total memory 64G is more than one host process can map (16G)"));
+	assert_non_null(
+	    strstr(err, "total memory 64G is more than one host process can map (16G)"));
 	config_free(&cfg);
 	/* this host's own limits are sane */
 	cfg_host_limits(&l);
@@ -303,9 +306,12 @@ static void test_output_is_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_int64_values),       cmocka_unit_test(test_bad_inputs),
-	    cmocka_unit_test(test_include),            cmocka_unit_test(test_host_limits),
-	    cmocka_unit_test(test_hmat_specific_wins), cmocka_unit_test(test_output_is_input),
+	    cmocka_unit_test(test_int64_values),
+	    cmocka_unit_test(test_bad_inputs),
+	    cmocka_unit_test(test_include),
+	    cmocka_unit_test(test_host_limits),
+	    cmocka_unit_test(test_hmat_specific_wins),
+	    cmocka_unit_test(test_output_is_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
