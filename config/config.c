@@ -37,6 +37,7 @@ void config_free(struct ssivm_config *cfg)
 	free(cfg->config_file);
 	for (uint32_t i = 0; i < cfg->nr_config_includes; i++)
 		free(cfg->config_includes[i]);
+	cfg_cluster_free(&cfg->cluster);
 	config_init(cfg);
 }
 

@@ -63,6 +63,16 @@ int cfg_add_modules(struct ssivm_config *cfg, const char *spec, char *err);
 /* Drop every module of cfg->modules. */
 void cfg_clear_modules(struct ssivm_config *cfg);
 
+/* The cluster section (config/config_cluster.c): one key = value (as text,
+ * from the file's `cluster` group or a flag). 0, -EINVAL (@err) or -ENOMEM. */
+int cfg_cluster_set(struct ssivm_config *cfg, const char *key, const char *value, char *err);
+/* Append "a,b,c" to the host addresses. */
+int cfg_cluster_add_hosts(struct cluster_config *cl, const char *list, char *err);
+void cfg_cluster_clear_hosts(struct cluster_config *cl);
+void cfg_cluster_free(struct cluster_config *cl);
+/* The cluster rules (pr_err per broken rule). 0 or -EINVAL. */
+int config_validate_cluster(const struct ssivm_config *cfg);
+
 /* Replace *dst with a copy of @s. 0 or -ENOMEM. */
 int cfg_set_str(char **dst, const char *s);
 

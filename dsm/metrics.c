@@ -88,6 +88,8 @@ static const struct {
      "times the service loop blocked in epoll", "counter"},
     {DSM_C_SPIN_WINDOW, "ssivm_dsm_spin_window_nanoseconds", NULL,
      "current busy-poll window of the service loop", "gauge"},
+    {DSM_C_PAGES_LOST, "ssivm_dsm_pages_lost_total", NULL,
+     "pages found gone from the mapping outside the protocol (discarded)", "counter"},
 };
 
 static double ratio(uint64_t a, uint64_t b)

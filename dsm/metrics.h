@@ -57,6 +57,7 @@ enum dsm_counter {
 	DSM_C_LOOP_SPIN,
 	DSM_C_LOOP_SLEEP,
 	DSM_C_SPIN_WINDOW, /* gauge, nanoseconds */
+	DSM_C_PAGES_LOST,  /* pages that left the mapping outside the protocol */
 	DSM_C_NR,
 };
 

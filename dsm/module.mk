@@ -13,6 +13,7 @@ $(eval $(call unit_test,test_metrics_hist,tests/unit/test_metrics_hist.c,$(DSM_M
 .SECONDEXPANSION:
 DSM_LINK = $(DSM_RUNTIME_OBJS) $$$$(DSM_PROTO_OBJS) $$$$(TRANSPORT_OBJS) $(COMMON_OBJS)
 $(eval $(call program,dsm-node,tests/multiproc/dsm_node.c tests/multiproc/dsm_final.c,$(DSM_LINK),$(UCX_LIBS)))
+$(eval $(call program,dsm-edge,tests/multiproc/dsm_edge.c,$(DSM_LINK),$(UCX_LIBS)))
 $(eval $(call program,dsm-evil,tests/multiproc/dsm_evil.c,$$$$(DSM_PROTO_OBJS) $$$$(TRANSPORT_OBJS) $(COMMON_OBJS),$(UCX_LIBS)))
 
 # multi-process stress and fault tests (root; 77 otherwise), short by default
@@ -37,3 +38,5 @@ TEST_LIST += e2e:dsm-stress-netem-3:tests/multiproc/dsm-stress-netem-3.sh
 TEST_LIST += e2e:dsm-stress-evil-semantic-3:tests/multiproc/dsm-stress-evil-semantic-3.sh
 TEST_LIST += $(foreach v,tcp-4 shm-4 netem-4,e2e:dsm-stress-long-$(v):tests/multiproc/dsm-stress-long-$(v).sh)
 TEST_LIST += multiproc:dsm-fault-bench-smoke:tests/multiproc/dsm-fault-bench-smoke.sh
+# pages discarded behind the protocol's back; a blocked reader when the DSM fails and stops
+TEST_LIST += multiproc:dsm-edge:tests/multiproc/dsm-edge.sh
