@@ -122,8 +122,9 @@ int cfg_cluster_set(struct ssivm_config *cfg, const char *key, const char *v, ch
 
 		dsm_policy_defaults(&pol);
 		if (dsm_policy_parse(&pol, v) || dsm_policy_validate(&pol)) {
-			snprintf(err, CONFIG_ERRLEN, "dsm '%s': not a valid DSM policy (the line "
-						     "above says why; docs/dsm-protocol.md)",
+			snprintf(err, CONFIG_ERRLEN,
+				 "dsm '%s': not a valid DSM policy (the line "
+				 "above says why; docs/dsm-protocol.md)",
 				 v);
 			return -EINVAL;
 		}
@@ -180,9 +181,10 @@ int config_validate_cluster(const struct ssivm_config *cfg)
 
 	for (uint32_t i = 0; i < cfg->nr_nodes; i++) {
 		if (cfg->nodes[i].host >= SSIVM_MAX_HOSTS) {
-			pr_err("numa node %u: host = %u, but a cluster has at most %u hosts (0..%u)",
-			       cfg->nodes[i].id, cfg->nodes[i].host, SSIVM_MAX_HOSTS,
-			       SSIVM_MAX_HOSTS - 1);
+			pr_err(
+			    "numa node %u: host = %u, but a cluster has at most %u hosts (0..%u)",
+			    cfg->nodes[i].id, cfg->nodes[i].host, SSIVM_MAX_HOSTS,
+			    SSIVM_MAX_HOSTS - 1);
 			return -EINVAL;
 		}
 		used |= 1ull << cfg->nodes[i].host;
@@ -216,9 +218,10 @@ int config_validate_cluster(const struct ssivm_config *cfg)
 				bad++;
 			}
 	if (cl->peer_timeout_ms && cl->heartbeat_ms && cl->peer_timeout_ms < 3 * cl->heartbeat_ms) {
-		pr_err("cluster: peer_timeout_ms = %u must be at least 3 heartbeats (heartbeat_ms = "
-		       "%u)",
-		       cl->peer_timeout_ms, cl->heartbeat_ms);
+		pr_err(
+		    "cluster: peer_timeout_ms = %u must be at least 3 heartbeats (heartbeat_ms = "
+		    "%u)",
+		    cl->peer_timeout_ms, cl->heartbeat_ms);
 		bad++;
 	}
 	return bad ? -EINVAL : 0;
