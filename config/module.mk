@@ -21,7 +21,7 @@ CONFIG_FUZZ_SRCS := tests/fuzz/config_fuzz.c config/config.c config/config_value
 	dsm/policy_opts.c platform/memmap.c common/log.c
 .PHONY: fuzz-config
 fuzz-config: $(CONFIG_FUZZ)
-$(CONFIG_FUZZ): $(CONFIG_FUZZ_SRCS) $(wildcard config/*.h) platform/memmap.h common/log.h dsm/policy_opts.h
+$(CONFIG_FUZZ): $(CONFIG_FUZZ_SRCS) $(wildcard config/*.h) platform/memmap.h common/log.h dsm/policy.h
 	@mkdir -p $(dir $@)
 	clang -g -O1 $(CSTD) -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -I. \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
