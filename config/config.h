@@ -170,8 +170,10 @@ void config_usage(FILE *out);
  * line per broken rule, naming the node/vCPU/distance/file. Returns 0 or
  * -EINVAL. config_validate() = config_validate_for(cfg, CONFIG_NEED_KERNEL).
  */
-/* a kernel must be given, and kernel/initrd/serial-log paths are checked (ssivm run);
- * without it (acpi-dump) the paths are neither needed nor checked */
+/* a kernel must be given, and kernel/initrd/module/serial-log paths are checked
+ * (ssivm run), also that the serial log is none of the inputs (kernel, initrd,
+ * modules, config file and its @includes); without it (acpi-dump) the paths are
+ * neither needed nor checked */
 #define CONFIG_NEED_KERNEL 0x1
 int config_validate_for(const struct ssivm_config *cfg, unsigned int flags);
 int config_validate(const struct ssivm_config *cfg);

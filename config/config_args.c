@@ -51,7 +51,10 @@ void config_usage(FILE *out)
 	fprintf(
 	    out,
 	    "Guest configuration (a file, then flags on top; docs/configuration.md):\n"
-	    "  --config FILE        read FILE (libconfig syntax, see examples/) first\n"
+	    "  --config FILE        read FILE (libconfig syntax, see examples/) first; a\n"
+	    "                       regular file, at most 1 MiB with its @includes;\n"
+	    "                       integers are 64-bit. Flags that set one value are\n"
+	    "                       given once (a second one is refused)\n"
 	    "  --vcpus N            number of vCPUs (default: highest CPU in --numa + 1, or 1)\n"
 	    "  --memory SIZE        guest RAM as one NUMA node (default 256M); with --numa it\n"
 	    "                       must equal the nodes' sum. SIZE: 512M, 2G, bytes\n"
