@@ -102,6 +102,7 @@ static int boot(enum irq_mode mode, const char *cmdline, struct run_result *r)
 			"64M",           "--kernel",     (char *)guest, "--cmdline",
 			(char *)cmdline, "--serial-log", log,           NULL};
 	struct ssivm_config cfg;
+	struct boot_inputs in = {0};
 	struct vm *vm = NULL;
 	int ret = -EINVAL, saved = -1;
 
@@ -111,14 +112,15 @@ static int boot(enum irq_mode mode, const char *cmdline, struct run_result *r)
 	close(lfd);
 	config_init(&cfg);
 	optind = 0;
-	if (config_parse_args(&cfg, 11, argv, NULL) || config_validate(&cfg))
+	if (config_parse_args(&cfg, 11, argv, NULL) || config_validate(&cfg) ||
+	    boot_inputs_read(&cfg, &in))
 		goto out;
 	struct vm_params p = {.cfg = &cfg, .irq_mode = mode, .hooks = irq_vcpu_hooks(mode)};
 
 	ret = vm_create(&p, &vm);
 	if (ret)
 		goto out;
-	ret = vm_load_kernel(vm);
+	ret = vm_load_kernel(vm, &in);
 	if (ret)
 		goto out;
 	if (!verbose) { /* the guest's console goes to the log file only */
@@ -167,6 +169,7 @@ static int boot(enum irq_mode mode, const char *cmdline, struct run_result *r)
 	}
 	ret = 0;
 out:
+	boot_inputs_free(&in);
 	vm_destroy(vm);
 	config_free(&cfg);
 	unlink(log);

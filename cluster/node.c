@@ -409,7 +409,8 @@ static int create_vm(struct span_node *n, enum irq_mode mode)
 	return ret;
 }
 
-int span_node_run(const struct ssivm_config *cfg, uint32_t self, enum irq_mode mode)
+int span_node_run(const struct ssivm_config *cfg, uint32_t self, enum irq_mode mode,
+		  const struct boot_inputs *in)
 {
 	struct span_node *n = calloc(1, sizeof(*n));
 	int status = VM_STATUS_ERROR, ret;
@@ -449,7 +450,7 @@ int span_node_run(const struct ssivm_config *cfg, uint32_t self, enum irq_mode m
 	ret = create_vm(n, mode);
 	if (ret)
 		goto out;
-	if (self == 0 && vm_load_kernel(n->vm)) {
+	if (self == 0 && vm_load_kernel(n->vm, in)) {
 		status = 2;
 		goto out;
 	}

@@ -35,10 +35,14 @@ int span_host_addr(const struct ssivm_config *cfg, uint32_t h, bool control, cha
 
 /*
  * Run node @self of the spanning guest @cfg (validated; cluster.hosts given).
+ * @in: node 0's boot inputs (boot_inputs_read(), checked before anything
+ * starts); NULL on the others.
  * Returns the guest's exit status (VM_STATUS_*, the exit port's status), or
  * VM_STATUS_ERROR when this node or another failed (the message names it),
  * or 2 for a bad kernel image on node 0.
  */
-int span_node_run(const struct ssivm_config *cfg, uint32_t self, enum irq_mode mode);
+struct boot_inputs;
+int span_node_run(const struct ssivm_config *cfg, uint32_t self, enum irq_mode mode,
+		  const struct boot_inputs *in);
 
 #endif

@@ -35,6 +35,8 @@ void config_free(struct ssivm_config *cfg)
 	free(cfg->cmdline);
 	free(cfg->serial_log);
 	free(cfg->config_file);
+	for (uint32_t i = 0; i < cfg->nr_config_includes; i++)
+		free(cfg->config_includes[i]);
 	cfg_cluster_free(&cfg->cluster);
 	config_init(cfg);
 }
@@ -43,8 +45,9 @@ uint64_t config_total_mem(const struct ssivm_config *cfg)
 {
 	uint64_t sum = 0;
 
-	for (uint32_t n = 0; n < cfg->nr_nodes; n++)
-		sum += cfg->nodes[n].mem_bytes;
+	for (uint32_t n = 0; n < cfg->nr_nodes && n < SSIVM_MAX_NODES; n++)
+		if (__builtin_add_overflow(sum, cfg->nodes[n].mem_bytes, &sum))
+			return UINT64_MAX; /* saturates: no sum of sizes wraps */
 	return sum;
 }
 
@@ -108,6 +111,47 @@ struct hmat_entry *cfg_hmat_define(struct ssivm_config *cfg, int64_t initiator, 
 	e->initiator = (uint32_t)initiator;
 	e->target = (uint32_t)target;
 	return e;
+}
+
+int cfg_hmat_set(struct hmat_entry *e, struct hmat_given *g, const char *key, bool bandwidth,
+		 bool read, bool write, uint32_t v, char *err)
+{
+	static const char *const what[4] = {"read latency", "write latency", "read bandwidth",
+					    "write bandwidth"};
+	uint32_t *field[4] = {&e->read_latency_ns, &e->write_latency_ns, &e->read_bandwidth_mbs,
+			      &e->write_bandwidth_mbs};
+	int f = bandwidth ? 2 : 0;
+
+	if (read && write) { /* latency / bandwidth: both, unless a specific key gave one */
+		const char *prev = g->general[bandwidth];
+
+		if (prev) {
+			snprintf(err, CONFIG_ERRLEN,
+				 strcmp(prev, key) ? "'%s' and '%s' both set the read and write %s"
+						   : "'%s' is given twice (%s%s)",
+				 prev, strcmp(prev, key) ? key : "",
+				 bandwidth ? "bandwidth" : "latency");
+			return -EINVAL;
+		}
+		g->general[bandwidth] = key;
+		for (int k = f; k < f + 2; k++)
+			if (!g->specific[k])
+				*field[k] = v;
+		return 0;
+	}
+	f += write;
+	if (g->specific[f] && !strcmp(g->specific[f], key)) {
+		snprintf(err, CONFIG_ERRLEN, "'%s' is given twice", key);
+		return -EINVAL;
+	}
+	if (g->specific[f]) {
+		snprintf(err, CONFIG_ERRLEN, "'%s' and '%s' both set the %s", g->specific[f], key,
+			 what[f]);
+		return -EINVAL;
+	}
+	g->specific[f] = key;
+	*field[f] = v;
+	return 0;
 }
 
 /* Give each node a contiguous block of vCPUs (the first nodes get the rest). */

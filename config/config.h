@@ -19,6 +19,8 @@
 #define SSIVM_MAX_NODES 64
 /* Multiboot modules, the --initrd one included (the loader's limit). */
 #define SSIVM_MAX_MODULES 64
+/* The --config file and the files it @includes. */
+#define SSIVM_MAX_CONFIG_FILES 16
 /* Hosts (ssivm processes) of one guest spanning hosts. */
 #define SSIVM_MAX_HOSTS 64
 
@@ -93,7 +95,10 @@ struct ssivm_config {
 	 * j->i when that was given, else 10 local / 20 remote). For messages.
 	 */
 	uint64_t distance_given[SSIVM_MAX_NODES];
-	char *config_file;  /* the --config file that was read, or NULL */
+	char *config_file; /* the --config file that was read, or NULL */
+	/* the files it @included, in the order read (inputs: never an output) */
+	uint32_t nr_config_includes;
+	char *config_includes[SSIVM_MAX_CONFIG_FILES - 1];
 	uint32_t given;     /* CONFIG_GIVEN_*: what the user set (parser bookkeeping) */
 	uint64_t mem_total; /* `memory` / --memory when given, else 0 */
 };
@@ -165,8 +170,10 @@ void config_usage(FILE *out);
  * line per broken rule, naming the node/vCPU/distance/file. Returns 0 or
  * -EINVAL. config_validate() = config_validate_for(cfg, CONFIG_NEED_KERNEL).
  */
-/* a kernel must be given, and kernel/initrd/serial-log paths are checked (ssivm run);
- * without it (acpi-dump) the paths are neither needed nor checked */
+/* a kernel must be given, and kernel/initrd/module/serial-log paths are checked
+ * (ssivm run), also that the serial log is none of the inputs (kernel, initrd,
+ * modules, config file and its @includes); without it (acpi-dump) the paths are
+ * neither needed nor checked */
 #define CONFIG_NEED_KERNEL 0x1
 int config_validate_for(const struct ssivm_config *cfg, unsigned int flags);
 int config_validate(const struct ssivm_config *cfg);

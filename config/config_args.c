@@ -25,6 +25,7 @@ enum {
 	OPT_HOSTS,
 	OPT_FABRIC,
 	OPT_DSM_POLICY,
+	OPT_CONFIG_END, /* after the last configuration option */
 };
 
 static const struct option config_opts[] = {
@@ -50,7 +51,10 @@ void config_usage(FILE *out)
 	fprintf(
 	    out,
 	    "Guest configuration (a file, then flags on top; docs/configuration.md):\n"
-	    "  --config FILE        read FILE (libconfig syntax, see examples/) first\n"
+	    "  --config FILE        read FILE (libconfig syntax, see examples/) first; a\n"
+	    "                       regular file, at most 1 MiB with its @includes;\n"
+	    "                       integers are 64-bit. Flags that set one value are\n"
+	    "                       given once (a second one is refused)\n"
 	    "  --vcpus N            number of vCPUs (default: highest CPU in --numa + 1, or 1)\n"
 	    "  --memory SIZE        guest RAM as one NUMA node (default 256M); with --numa it\n"
 	    "                       must equal the nodes' sum. SIZE: 512M, 2G, bytes\n"
@@ -121,12 +125,34 @@ static bool key_is(const char *key, const char *want)
 	return !*key && !*want;
 }
 
+/* A key that may be given once per spec: refuse the second (aliases are the same key). */
+static int once(const char **first, const char *key, char *err)
+{
+	if (*first && !strcmp(*first, key)) {
+		snprintf(err, CONFIG_ERRLEN, "'%s=' is given twice", key);
+		return -EINVAL;
+	}
+	if (*first) {
+		snprintf(err, CONFIG_ERRLEN, "'%s=' and '%s=' are the same key, given twice",
+			 *first, key);
+		return -EINVAL;
+	}
+	*first = key;
+	return 0;
+}
+
+static bool is_id_key(const char *k)
+{
+	return key_is(k, "id") || key_is(k, "guest-numa-id");
+}
+
 static int parse_numa(struct ssivm_config *cfg, const char *spec, uint64_t *seen)
 {
 	char copy[2048], *cur = copy, *kv, *val;
 	char err[CONFIG_ERRLEN] = "";
 	struct numa_node_config *node = NULL;
-	uint32_t id = UINT32_MAX;
+	const char *id_key = NULL, *mem_key = NULL, *host_key = NULL;
+	uint32_t id = 0;
 
 	if (strlen(spec) >= sizeof(copy)) {
 		pr_err("--numa '%.40s...': too long", spec);
@@ -134,11 +160,13 @@ static int parse_numa(struct ssivm_config *cfg, const char *spec, uint64_t *seen
 	}
 	/* the id first: the other keys apply to that node */
 	strcpy(copy, spec);
-	while ((kv = next_kv(&cur)))
-		if (!split_kv(kv, &val) && (key_is(kv, "id") || key_is(kv, "guest-numa-id")) &&
-		    cfg_parse_u32(val, &id, err))
+	while ((kv = next_kv(&cur))) {
+		if (split_kv(kv, &val) || !is_id_key(kv))
+			continue;
+		if (once(&id_key, kv, err) || cfg_parse_u32(val, &id, err))
 			goto bad;
-	if (id == UINT32_MAX) {
+	}
+	if (!id_key) {
 		snprintf(err, sizeof(err), "no id= (write e.g. id=0,cpus=0-1,memory=1G)");
 		goto bad;
 	}
@@ -159,16 +187,17 @@ static int parse_numa(struct ssivm_config *cfg, const char *spec, uint64_t *seen
 			snprintf(err, sizeof(err), "'%s' is not KEY=VALUE", kv);
 			goto bad;
 		}
-		if (key_is(kv, "id") || key_is(kv, "guest-numa-id"))
+		if (is_id_key(kv))
 			continue;
+		/* cpus= and distances= add to the node (QEMU repeats cpus=); the rest once */
 		if (key_is(kv, "cpus"))
 			ret = cfg_parse_cpus(val, node, err);
 		else if (key_is(kv, "memory") || key_is(kv, "size") || key_is(kv, "mem"))
-			ret = cfg_parse_size(val, &node->mem_bytes, err);
+			ret = once(&mem_key, kv, err) ?: cfg_parse_size(val, &node->mem_bytes, err);
 		else if (key_is(kv, "distances"))
 			ret = cfg_parse_distances(val, cfg, id, err);
 		else if (key_is(kv, "host"))
-			ret = cfg_parse_u32(val, &node->host, err);
+			ret = once(&host_key, kv, err) ?: cfg_parse_u32(val, &node->host, err);
 		else
 			ret =
 			    (snprintf(err, sizeof(err),
@@ -188,7 +217,9 @@ static int parse_hmat(struct ssivm_config *cfg, const char *spec, uint64_t *seen
 {
 	char copy[1024], *cur = copy, *kv, *val;
 	char err[CONFIG_ERRLEN] = "";
-	uint32_t ini = UINT32_MAX, tgt = UINT32_MAX, v;
+	uint32_t ini = 0, tgt = 0, v;
+	const char *ini_key = NULL, *tgt_key = NULL;
+	struct hmat_given given = {0};
 	struct hmat_entry *e;
 
 	if (strlen(spec) >= sizeof(copy)) {
@@ -199,11 +230,13 @@ static int parse_hmat(struct ssivm_config *cfg, const char *spec, uint64_t *seen
 	while ((kv = next_kv(&cur))) {
 		if (split_kv(kv, &val))
 			continue;
-		if ((key_is(kv, "initiator") && cfg_parse_u32(val, &ini, err)) ||
-		    (key_is(kv, "target") && cfg_parse_u32(val, &tgt, err)))
+		if ((key_is(kv, "initiator") &&
+		     (once(&ini_key, kv, err) || cfg_parse_u32(val, &ini, err))) ||
+		    (key_is(kv, "target") &&
+		     (once(&tgt_key, kv, err) || cfg_parse_u32(val, &tgt, err))))
 			goto bad;
 	}
-	if (ini == UINT32_MAX || tgt == UINT32_MAX) {
+	if (!ini_key || !tgt_key) {
 		snprintf(err, sizeof(err), "initiator= and target= are required");
 		goto bad;
 	}
@@ -241,13 +274,8 @@ static int parse_hmat(struct ssivm_config *cfg, const char *spec, uint64_t *seen
 		}
 		if (lat ? cfg_parse_latency(val, &v, err) : cfg_parse_bandwidth(val, &v, err))
 			goto bad;
-		if (lat) {
-			e->read_latency_ns = rd ? v : e->read_latency_ns;
-			e->write_latency_ns = wr ? v : e->write_latency_ns;
-		} else {
-			e->read_bandwidth_mbs = rd ? v : e->read_bandwidth_mbs;
-			e->write_bandwidth_mbs = wr ? v : e->write_bandwidth_mbs;
-		}
+		if (cfg_hmat_set(e, &given, kv, !lat, rd, wr, v, err))
+			goto bad;
 	}
 	return 0;
 bad:
@@ -259,13 +287,32 @@ struct flag_seen {
 	bool modules; /* a --module was given: the file's modules are dropped */
 	uint64_t numa;
 	uint64_t hmat[SSIVM_MAX_NODES];
+	const char *scalar[OPT_CONFIG_END - CONFIG_OPT_BASE]; /* the value of each given flag */
 };
+
+static const char *flag_name(int opt)
+{
+	for (size_t i = 0; i < NR_CONFIG_OPTS; i++)
+		if (config_opts[i].val == opt)
+			return config_opts[i].name;
+	return "?";
+}
 
 static int apply_flag(struct ssivm_config *cfg, int opt, const char *arg, struct flag_seen *seen)
 {
+	const char **prev = &seen->scalar[opt - CONFIG_OPT_BASE];
 	char err[CONFIG_ERRLEN];
 	int ret = 0;
 
+	/* a flag that sets one value is given once: a second one is a mistake, not an override */
+	if (opt != OPT_CONFIG && opt != OPT_NUMA && opt != OPT_HMAT && opt != OPT_MODULE) {
+		if (*prev) {
+			pr_err("--%s given twice ('%s', '%s'): give it once", flag_name(opt), *prev,
+			       arg);
+			return -EINVAL;
+		}
+		*prev = arg;
+	}
 	switch (opt) {
 	case OPT_CONFIG:
 		return 0; /* read before the flags */
@@ -361,7 +408,7 @@ int config_parse_args(struct ssivm_config *cfg, int argc, char **argv,
 	while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return -EINVAL; /* getopt printed why */
-		if (opt >= CONFIG_OPT_BASE && opt <= OPT_DSM_POLICY) {
+		if (opt >= CONFIG_OPT_BASE && opt < OPT_CONFIG_END) {
 			if (apply_flag(cfg, opt, optarg, &seen))
 				errors++;
 			continue;

@@ -12,7 +12,7 @@
 #include "common/log.h"
 
 struct file_ctx {
-	const char *path;
+	const struct cfg_source *src; /* for file:line of a setting */
 	struct ssivm_config *cfg;
 	int errors;
 };
@@ -21,12 +21,15 @@ __attribute__((format(printf, 3, 4))) static void
 file_err(struct file_ctx *fc, const config_setting_t *s, const char *fmt, ...)
 {
 	char msg[CONFIG_ERRLEN * 2];
+	const char *file;
+	unsigned int line;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	pr_err("%s:%u: %s", fc->path, s ? config_setting_source_line(s) : 0, msg);
+	cfg_source_where(fc->src, s ? config_setting_source_line(s) : 0, &file, &line);
+	pr_err("%s:%u: %s", file, line, msg);
 	fc->errors++;
 }
 
@@ -228,7 +231,8 @@ static const struct {
     {"write_bandwidth", true, false, true}, {"bandwidth", true, true, true},
 };
 
-static void hmat_value(struct file_ctx *fc, const config_setting_t *s, struct hmat_entry *e)
+static void hmat_value(struct file_ctx *fc, const config_setting_t *s, struct hmat_entry *e,
+		       struct hmat_given *g)
 {
 	const char *name = config_setting_name(s);
 	char err[CONFIG_ERRLEN];
@@ -245,12 +249,14 @@ static void hmat_value(struct file_ctx *fc, const config_setting_t *s, struct hm
 		if (is_int(s)) {
 			int64_t n = config_setting_get_int64(s);
 
-			ret = n < 1 || n > UINT32_MAX
-				  ? (snprintf(err, sizeof(err),
-					      "%s = %" PRId64 " is out of range 1..%" PRIu32, name,
-					      n, UINT32_MAX),
-				     -EINVAL)
-				  : 0;
+			ret =
+			    n < 1 || n > UINT32_MAX
+				? (snprintf(err, sizeof(err),
+					    "%s = %" PRId64 " is out of range 1..%" PRIu32 " (%s)",
+					    name, n, UINT32_MAX,
+					    hmat_keys[k].bandwidth ? "MB/s" : "ns"),
+				   -EINVAL)
+				: 0;
 			v = (uint32_t)n;
 		} else if (config_setting_type(s) == CONFIG_TYPE_STRING && !name[len]) {
 			ret = hmat_keys[k].bandwidth
@@ -261,21 +267,11 @@ static void hmat_value(struct file_ctx *fc, const config_setting_t *s, struct hm
 					name[len] ? "" : " or a string with a unit", type_name(s)),
 			       -EINVAL);
 		}
-		if (ret) {
+		if (!ret)
+			ret = cfg_hmat_set(e, g, name, hmat_keys[k].bandwidth, hmat_keys[k].read,
+					   hmat_keys[k].write, v, err);
+		if (ret)
 			file_err(fc, s, "hmat %u->%u: %s", e->initiator, e->target, err);
-			return;
-		}
-		if (hmat_keys[k].bandwidth) {
-			if (hmat_keys[k].read)
-				e->read_bandwidth_mbs = v;
-			if (hmat_keys[k].write)
-				e->write_bandwidth_mbs = v;
-		} else {
-			if (hmat_keys[k].read)
-				e->read_latency_ns = v;
-			if (hmat_keys[k].write)
-				e->write_latency_ns = v;
-		}
 		return;
 	}
 	file_err(fc, s,
@@ -287,6 +283,7 @@ static void hmat_value(struct file_ctx *fc, const config_setting_t *s, struct hm
 static void parse_hmat(struct file_ctx *fc, const config_setting_t *g)
 {
 	config_setting_t *si, *st;
+	struct hmat_given given = {0};
 	struct hmat_entry *e;
 	char err[CONFIG_ERRLEN];
 	int64_t ini, tgt;
@@ -313,7 +310,7 @@ static void parse_hmat(struct file_ctx *fc, const config_setting_t *g)
 		config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
 
 		if (s != si && s != st)
-			hmat_value(fc, s, e);
+			hmat_value(fc, s, e, &given);
 	}
 }
 
@@ -465,26 +462,37 @@ static void parse_root(struct file_ctx *fc, const config_setting_t *root)
 
 int config_parse_file(struct ssivm_config *cfg, const char *path)
 {
-	struct file_ctx fc = {.path = path, .cfg = cfg};
+	struct cfg_source src;
+	struct file_ctx fc = {.src = &src, .cfg = cfg};
+	const char *file;
+	unsigned int line;
 	config_t lc;
-	FILE *f;
+	int ret;
 
-	f = fopen(path, "r");
-	if (!f) {
-		pr_err("config file '%s': %s", path, strerror(errno));
-		return -EINVAL;
+	ret = cfg_source_read(&src, path);
+	if (ret) {
+		cfg_source_free(&src);
+		return ret == -ENOMEM ? ret : -EINVAL;
 	}
 	config_init(&lc);
-	if (!config_read(&lc, f)) {
-		pr_err("%s:%d: %s", path, config_error_line(&lc), config_error_text(&lc));
+	if (!config_read_string(&lc, src.text)) {
+		cfg_source_where(&src, (unsigned int)config_error_line(&lc), &file, &line);
+		pr_err("%s:%u: %s", file, line, config_error_text(&lc));
 		config_destroy(&lc);
-		fclose(f);
+		cfg_source_free(&src);
 		return -EINVAL;
 	}
-	fclose(f);
 	parse_root(&fc, config_root_setting(&lc));
 	config_destroy(&lc);
-	if (!fc.errors && cfg_set_str(&cfg->config_file, path))
-		return -ENOMEM;
+	if (!fc.errors) {
+		/* every file read is an input: remembered for config_validate() */
+		ret = cfg_set_str(&cfg->config_file, path);
+		for (uint32_t i = 1; !ret && i < src.nr_files; i++)
+			ret = cfg_set_str(&cfg->config_includes[cfg->nr_config_includes++],
+					  src.files[i]);
+	}
+	cfg_source_free(&src);
+	if (ret)
+		return ret;
 	return fc.errors ? -EINVAL : 0;
 }

@@ -11,8 +11,10 @@
 #ifndef SSIVM_CONFIG_CONFIG_PRIV_H
 #define SSIVM_CONFIG_CONFIG_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config/config.h"
 
@@ -73,5 +75,79 @@ int config_validate_cluster(const struct ssivm_config *cfg);
 
 /* Replace *dst with a copy of @s. 0 or -ENOMEM. */
 int cfg_set_str(char **dst, const char *s);
+
+/*
+ * HMAT keys: a general key (latency, bandwidth) sets the read and the write
+ * figure, a specific one (read_latency, write_bandwidth_mbs, ...) its own;
+ * the specific one wins wherever it stands in the entry. A figure given
+ * twice (two specific keys for it, e.g. read_latency and read_latency_ns, or
+ * two general ones) is refused. One struct hmat_given per entry being read.
+ */
+struct hmat_given {
+	const char *specific[4]; /* key that set read/write latency, read/write bandwidth */
+	const char *general[2];  /* key that set both latencies / both bandwidths */
+};
+/* Apply key @key (as written, for messages) = @v. 0 or -EINVAL (@err says why). */
+int cfg_hmat_set(struct hmat_entry *e, struct hmat_given *g, const char *key, bool bandwidth,
+		 bool read, bool write, uint32_t v, char *err);
+
+/*
+ * What this host lets a guest have (config_validate()'s memory rules):
+ * @phys_bits guest-physical address bits KVM gives a guest here (CPUID
+ * 0x80000008, and /proc/cpuinfo's when lower), @map_bytes the RAM one
+ * process maps (64 TiB), @as_limit RLIMIT_AS or 0 for none.
+ */
+struct config_host_limits {
+	unsigned int phys_bits;
+	uint64_t map_bytes;
+	uint64_t as_limit;
+};
+void cfg_host_limits(struct config_host_limits *l);
+/* The memory rules against @l: sum without overflow, host mapping, address
+ * bits, KVM slot size. Prints one message; returns the number of broken rules. */
+int cfg_check_memory(const struct ssivm_config *cfg, const struct config_host_limits *l);
+
+/*
+ * The text libconfig parses (config/config_source.c): the --config file with
+ * every `@include "FILE"` (at the start of a line; FILE relative to the
+ * including file's directory) replaced by FILE's text, integers that need 64
+ * bits marked with libconfig's L suffix. Each file must be a regular file;
+ * all together at most CONFIG_MAX_BYTES; at most CONFIG_MAX_GROUP_KEYS
+ * settings per group; @include at most CONFIG_MAX_INCLUDE_DEPTH deep and
+ * SSIVM_MAX_CONFIG_FILES files in all; an integer beyond 64 bits is refused.
+ */
+#define CONFIG_MAX_BYTES (1 << 20)
+#define CONFIG_MAX_GROUP_KEYS 256
+#define CONFIG_MAX_INCLUDE_DEPTH 8
+#define CONFIG_MAX_FILES SSIVM_MAX_CONFIG_FILES
+
+struct cfg_span {
+	uint32_t out_line; /* first line of the text in this span */
+	uint32_t file;     /* index in files[] */
+	uint32_t line;     /* its line in that file */
+};
+
+struct cfg_source {
+	char *text; /* NUL-terminated */
+	size_t len, cap;
+	struct cfg_span *spans; /* sorted by out_line */
+	uint32_t nr_spans, cap_spans;
+	char *files[CONFIG_MAX_FILES]; /* files[0] = the --config file, then in order read */
+	uint32_t nr_files;
+	/* the files being read (the @include chain), to refuse a file including itself */
+	dev_t open_dev[CONFIG_MAX_FILES];
+	ino_t open_ino[CONFIG_MAX_FILES];
+	uint32_t nr_open;
+	uint32_t out_line; /* line of the text being written */
+	size_t bytes;      /* read so far, all files */
+	int errors;
+};
+
+/* Read @path into @src (cfg_source_free() it in every case). 0, -EINVAL (printed), -ENOMEM. */
+int cfg_source_read(struct cfg_source *src, const char *path);
+/* The file and line that line @out_line of src->text came from. */
+void cfg_source_where(const struct cfg_source *src, unsigned int out_line, const char **file,
+		      unsigned int *line);
+void cfg_source_free(struct cfg_source *src);
 
 #endif

@@ -2,11 +2,13 @@
 /* config/config_validate.c — every rule a configuration must follow, one message each. */
 #include "config/config_priv.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,8 +21,16 @@
 /* Host mappings of guest RAM live in a 47-bit user address space. */
 #define HOST_MAP_LIMIT (1ULL << 46)
 
-/* Guest-physical address bits of this host's CPU ("address sizes" in cpuinfo). */
-static unsigned int host_phys_bits(void)
+/* Host mappings of guest RAM: half of the 47-bit (128 TiB) user address space
+ * that Linux hands out without a high mmap hint. */
+#define HOST_MAP_LIMIT (1ULL << 46)
+/* One KVM memory slot holds at most KVM_MEM_MAX_NR_PAGES = 2^31 - 1 pages
+ * (include/linux/kvm_host.h); vcpu/vm.c gives each memmap range one slot. */
+#define KVM_SLOT_MAX_BYTES (((1ULL << 31) - 1) * 4096)
+
+/* "address sizes : 46 bits physical" of /proc/cpuinfo (what the kernel
+ * uses, after reductions such as memory encryption), or 0. */
+static unsigned int cpuinfo_phys_bits(void)
 {
 	char line[256];
 	unsigned int bits = 0;
@@ -31,7 +41,28 @@ static unsigned int host_phys_bits(void)
 			break;
 	if (f)
 		fclose(f);
-	return bits >= 32 && bits <= 52 ? bits : 36;
+	return bits;
+}
+
+void cfg_host_limits(struct config_host_limits *l)
+{
+	unsigned int a = 0, b, c, d, bits = 0, k;
+	struct rlimit rl;
+
+	/* CPUID 0x80000008 EAX: [7:0] physical address bits, [23:16] (AMD)
+	 * the guest's when nonzero; KVM gives a guest no more (with nested
+	 * paging the raw value, with shadow paging the kernel's, hence the min) */
+	if (__get_cpuid(0x80000000, &a, &b, &c, &d) && a >= 0x80000008 &&
+	    __get_cpuid(0x80000008, &a, &b, &c, &d))
+		bits = (a >> 16) & 0xff ? (a >> 16) & 0xff : a & 0xff;
+	k = cpuinfo_phys_bits();
+	if (k && (!bits || k < bits))
+		bits = k;
+	l->phys_bits = bits >= 32 && bits <= 52 ? bits : 36;
+	l->map_bytes = HOST_MAP_LIMIT;
+	l->as_limit = 0;
+	if (!getrlimit(RLIMIT_AS, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		l->as_limit = rl.rlim_cur;
 }
 
 static int check_file(const char *what, const char *path)
@@ -273,16 +304,30 @@ static int check_hmat(const struct ssivm_config *cfg)
 	return bad;
 }
 
-static int check_memory_limits(const struct ssivm_config *cfg)
+int cfg_check_memory(const struct ssivm_config *cfg, const struct config_host_limits *l)
 {
-	unsigned int bits = host_phys_bits();
-	uint64_t total = config_total_mem(cfg), limit = 1ULL << bits;
+	uint64_t total = 0;
 	struct memmap map;
 	char a[32], b[32];
 
-	if (total > HOST_MAP_LIMIT) {
+	for (uint32_t n = 0; n < cfg->nr_nodes; n++) {
+		if (__builtin_add_overflow(total, cfg->nodes[n].mem_bytes, &total)) {
+			pr_err(
+			    "total memory: the NUMA nodes add up to more than 2^64 bytes (node %u "
+			    "takes the sum past it), far more than one host process can map (%s)",
+			    n, cfg_fmt_size(l->map_bytes, b));
+			return 1;
+		}
+	}
+	if (total > l->map_bytes) {
 		pr_err("total memory %s is more than one host process can map (%s)",
-		       cfg_fmt_size(total, a), cfg_fmt_size(HOST_MAP_LIMIT, b));
+		       cfg_fmt_size(total, a), cfg_fmt_size(l->map_bytes, b));
+		return 1;
+	}
+	if (l->as_limit && total > l->as_limit) {
+		pr_err("total memory %s is more than this process may map: its address-space "
+		       "limit (RLIMIT_AS, ulimit -v) is %" PRIu64 " bytes",
+		       cfg_fmt_size(total, a), l->as_limit);
 		return 1;
 	}
 	if (memmap_build(cfg, &map)) {
@@ -290,11 +335,80 @@ static int check_memory_limits(const struct ssivm_config *cfg)
 		       MEMMAP_MAX_RANGES);
 		return 1;
 	}
-	if (map.top > limit) {
+	if (map.top > 1ULL << l->phys_bits) {
 		pr_err("total memory %s puts guest RAM up to 0x%" PRIx64 ", above the %u-bit "
-		       "physical address space of this host's CPU",
-		       cfg_fmt_size(total, a), map.top, bits);
+		       "physical address space KVM gives a guest on this host (CPUID 0x80000008)",
+		       cfg_fmt_size(total, a), map.top, l->phys_bits);
 		return 1;
+	}
+	for (uint32_t r = 0; r < map.nr_ranges; r++) {
+		if (map.ranges[r].size > KVM_SLOT_MAX_BYTES) {
+			pr_err(
+			    "numa node %u: %s of RAM in one range, more than one KVM memory slot "
+			    "holds (2^31 - 1 pages of 4K): split it into nodes of at most 8T",
+			    map.ranges[r].node, cfg_fmt_size(map.ranges[r].size, a));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int check_memory_limits(const struct ssivm_config *cfg)
+{
+	struct config_host_limits l;
+
+	cfg_host_limits(&l);
+	return cfg_check_memory(cfg, &l);
+}
+
+/*
+ * An output that exists must not be one of the inputs (the same inode,
+ * whatever the path: symbolic or hard links): opening it would destroy the
+ * input. One that does not exist yet needs a writable directory.
+ */
+static int check_output(const struct ssivm_config *cfg, const char *what, const char *path)
+{
+	const char *in_what[SSIVM_MAX_MODULES + SSIVM_MAX_CONFIG_FILES + 2],
+	    *in_path[sizeof(in_what) / sizeof(in_what[0])];
+	char dir[4096];
+	struct stat o, st;
+	uint32_t n = 0;
+
+	if (stat(path, &o)) {
+		snprintf(dir, sizeof(dir), "%s", path);
+		if (stat(dirname(dir), &st) || !S_ISDIR(st.st_mode)) {
+			pr_err("%s '%s': directory '%s' does not exist", what, path, dir);
+			return 1;
+		}
+		if (access(dir, W_OK)) {
+			pr_err("%s '%s': directory '%s' is not writable", what, path, dir);
+			return 1;
+		}
+		return 0;
+	}
+	if (S_ISDIR(o.st_mode)) {
+		pr_err("%s '%s': is a directory", what, path);
+		return 1;
+	}
+	if (access(path, W_OK)) {
+		pr_err("%s '%s': not writable (%s)", what, path, strerror(errno));
+		return 1;
+	}
+	in_what[n] = "kernel", in_path[n++] = cfg->kernel;
+	in_what[n] = "initrd", in_path[n++] = cfg->initrd;
+	for (uint32_t i = 0; i < cfg->nr_modules && i < SSIVM_MAX_MODULES; i++)
+		in_what[n] = "module", in_path[n++] = cfg->modules[i].file;
+	in_what[n] = "config file", in_path[n++] = cfg->config_file;
+	for (uint32_t i = 0; i < cfg->nr_config_includes; i++)
+		in_what[n] = "included config file", in_path[n++] = cfg->config_includes[i];
+	for (uint32_t i = 0; i < n; i++) {
+		if (in_path[i] && !stat(in_path[i], &st) && st.st_dev == o.st_dev &&
+		    st.st_ino == o.st_ino) {
+			pr_err("%s '%s' is the %s '%s' (the same file): an output may not be an "
+			       "input, it would be overwritten",
+			       what, path, in_what[i], in_path[i]);
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -323,17 +437,8 @@ static int check_paths(const struct ssivm_config *cfg)
 		       cfg->nr_modules, SSIVM_MAX_MODULES);
 		bad++;
 	}
-	if (cfg->serial_log) {
-		char dir[4096];
-		struct stat st;
-
-		snprintf(dir, sizeof(dir), "%s", cfg->serial_log);
-		if (stat(dirname(dir), &st) || !S_ISDIR(st.st_mode)) {
-			pr_err("serial-log '%s': directory '%s' does not exist", cfg->serial_log,
-			       dir);
-			bad++;
-		}
-	}
+	if (cfg->serial_log)
+		bad += check_output(cfg, "serial-log", cfg->serial_log);
 	return bad;
 }
 

@@ -33,11 +33,12 @@ int cfg_parse_u32(const char *s, uint32_t *out, char *err)
 {
 	const char *end;
 	int64_t v;
+	int ret = parse_i64(s, &end, &v);
 
-	if (parse_i64(s, &end, &v) || *end)
+	if (ret == -ERANGE || (!ret && !*end && v > UINT32_MAX))
+		return ERR("%s is too large (at most %" PRIu32 ")", s, UINT32_MAX);
+	if (ret || *end)
 		return ERR("'%s' is not a number", s);
-	if (v > UINT32_MAX)
-		return ERR("%s is too large", s);
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -48,8 +49,11 @@ int cfg_parse_size(const char *s, uint64_t *out, char *err)
 	const char *end, *u;
 	uint64_t v, mult = 1;
 	int64_t n;
+	int ret = parse_i64(s, &end, &n);
 
-	if (parse_i64(s, &end, &n))
+	if (ret == -ERANGE)
+		return ERR("size '%s' is too large", s);
+	if (ret)
 		return ERR("'%s' is not a size (write e.g. 512M, 2G)", s);
 	v = (uint64_t)n;
 	if (*end) {
@@ -156,6 +160,9 @@ int cfg_set_distance(struct ssivm_config *cfg, uint32_t from, int64_t to, int64_
 	if (dist < 0 || dist > 255)
 		return ERR("distance %u->%" PRId64 " = %" PRId64 " is out of range 11..254", from,
 			   to, dist);
+	if (cfg->distance_given[from] & (1ULL << to))
+		return ERR("distance %u->%" PRId64 " is given twice (%u, then %" PRId64 ")", from,
+			   to, cfg->distance[from][to], dist);
 	cfg->distance[from][to] = (uint8_t)dist;
 	cfg->distance_given[from] |= 1ULL << to;
 	return 0;

@@ -20,6 +20,7 @@
 
 struct dump_opts {
 	const char *output;
+	bool output_given; /* a second --output is refused */
 	bool help;
 };
 
@@ -42,7 +43,12 @@ static int dump_opt(int opt, const char *arg, void *opaque)
 
 	switch (opt) {
 	case 'o':
+		if (o->output_given) {
+			pr_err("--output given twice ('%s', '%s'): give it once", o->output, arg);
+			return -EINVAL;
+		}
 		o->output = arg;
+		o->output_given = true;
 		return 0;
 	case 'h':
 		dump_usage(stdout);

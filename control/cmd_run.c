@@ -2,14 +2,15 @@
 /*
  * control/cmd_run.c — `ssivm run`: boot a guest on this host.
  *
- * Order matters: the configuration is parsed and validated and the kernel
- * image is read and checked BEFORE /dev/kvm is opened, so a bad
- * configuration or a file that is not a kernel is refused on any machine.
+ * Order matters: the configuration is parsed and validated and every boot
+ * input (kernel, initrd, modules, command line) is read and checked
+ * (boot_inputs_read()) BEFORE /dev/kvm is opened, so a bad configuration or
+ * image is refused on any machine, and before any output is opened.
  *
- * Exit status: the guest's (0 after an ACPI power-off, (v << 1) | 1 after a
- * write of v to the exit port 0xf4, 4 after a reset), 1 when the VMM hit
- * something it cannot handle (reported on stderr), 2 for a bad command
- * line, configuration or kernel image.
+ * Exit status: the guest's (0 after an ACPI power-off, ((v << 1) | 1) & 0xff
+ * after a write of v to the exit port 0xf4, 4 after a reset), 1 when the VMM
+ * hit something it cannot handle (reported on stderr), 2 for a bad command
+ * line, configuration or boot input.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,7 +24,7 @@
 #include "config/config.h"
 #include "control/command.h"
 #include "irq/irq.h"
-#include "platform/boot/detect.h"
+#include "platform/boot/image.h"
 #include "vcpu/vm.h"
 
 #define EXIT_USAGE 2
@@ -35,6 +36,7 @@ struct run_opts {
 	bool irq_given;
 	int node;            /* --node K, or -1 */
 	const char *log_dir; /* --log-dir (local cluster) */
+	const char *irqchip; /* as given, to refuse a second --irqchip */
 };
 
 static void run_usage(FILE *out)
@@ -54,10 +56,12 @@ static void run_usage(FILE *out)
 		"                       IOAPIC, PIC, PIT), split (in-kernel LAPIC, IOAPIC in\n"
 		"                       ssivm), user (LAPIC and IOAPIC in ssivm)\n"
 		"  -h, --help           this text\n\n"
-		"Exit status: 0 guest powered off; (v << 1) | 1 guest wrote v to port 0xf4;\n"
-		"4 guest reset the machine; 1 the VMM met something it cannot handle (vCPU,\n"
-		"RIP, instruction bytes and exit reason are printed); 2 bad options,\n"
-		"configuration or kernel image.\n"
+		"Exit status: 0 guest powered off; 4 guest reset the machine; 1 the VMM met\n"
+		"something it cannot handle (vCPU, RIP, instruction bytes and exit reason are\n"
+		"printed); 2 bad options, configuration or boot input (nothing ran);\n"
+		"((v << 1) | 1) & 0xff the guest wrote v to port 0xf4, as QEMU's\n"
+		"isa-debug-exit: v = 1..127 give 3..255; v = 0 or 128 give 1, the status of\n"
+		"a VMM error (the log says which it was).\n"
 		"Environment: SSIVM_LOG=err|warn|info|debug; SSIVM_SERIAL_INPUT=0 leaves stdin\n"
 		"alone (no console input).\n");
 }
@@ -71,6 +75,11 @@ static int run_opt(int opt, const char *arg, void *opaque)
 		run_usage(stdout);
 		return 1;
 	case OPT_IRQCHIP:
+		if (o->irqchip) {
+			pr_err("--irqchip given twice ('%s', '%s'): give it once", o->irqchip, arg);
+			return -EINVAL;
+		}
+		o->irqchip = arg;
 		if (!strcmp(arg, "kernel"))
 			o->irq_mode = IRQ_KERNEL;
 		else if (!strcmp(arg, "split"))
@@ -117,9 +126,8 @@ static int cmd_run(int argc, char **argv)
 	struct config_extra_opts extra = {
 	    .opts = opts, .shortopts = "h", .handle = run_opt, .opaque = &ro};
 	struct ssivm_config cfg;
+	struct boot_inputs in = {0};
 	struct vm *vm = NULL;
-	void *img = NULL;
-	size_t size;
 	int ret, status = EXIT_USAGE;
 
 	config_init(&cfg);
@@ -160,26 +168,19 @@ static int cmd_run(int argc, char **argv)
 	if (config_validate_for(&cfg, self <= 0 ? CONFIG_NEED_KERNEL : 0))
 		goto out;
 	if (self > 0) {
-		status = span_node_run(&cfg, (uint32_t)self, ro.irq_mode);
+		status = span_node_run(&cfg, (uint32_t)self, ro.irq_mode, NULL);
 		goto out;
 	}
-	/* The image is checked here, before /dev/kvm is opened. */
-	if (boot_read_file(cfg.kernel, "kernel", &img, &size))
+	/* Every input is read and checked here, before /dev/kvm is opened. */
+	if (boot_inputs_read(&cfg, &in))
 		goto out;
-	ret = boot_image_check(cfg.kernel, img, size);
-	if (ret < 0)
-		goto out;
-	if (cfg.nr_modules && ret != BOOT_FMT_MULTIBOOT) {
-		pr_err("kernel %s (%s): modules (--module, modules =) are for multiboot kernels; "
-		       "a Linux kernel takes one --initrd",
-		       cfg.kernel, boot_format_name(ret));
-		goto out;
-	}
-	free(img);
-	img = NULL;
 	if (config_nr_hosts(&cfg) > 1) {
-		status = self < 0 ? span_launch_local(&cfg, argc, argv, ro.log_dir)
-				  : span_node_run(&cfg, 0, ro.irq_mode);
+		if (self < 0) {
+			boot_inputs_free(&in); /* each node reads its own */
+			status = span_launch_local(&cfg, argc, argv, ro.log_dir);
+		} else {
+			status = span_node_run(&cfg, 0, ro.irq_mode, &in);
+		}
 		goto out;
 	}
 
@@ -188,14 +189,13 @@ static int cmd_run(int argc, char **argv)
 	status = VM_STATUS_ERROR;
 	if (vm_create(&p, &vm))
 		goto out;
-	if (vm_load_kernel(vm)) {
-		status = EXIT_USAGE;
+	if (vm_load_kernel(vm, &in))
 		goto out;
-	}
+	boot_inputs_free(&in);
 	status = vm_run(vm);
-	pr_info("guest ended with status %d", status);
+	pr_info("ssivm run exits with status %d", status);
 out:
-	free(img);
+	boot_inputs_free(&in);
 	vm_destroy(vm);
 	config_free(&cfg);
 	return status;

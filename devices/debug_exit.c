@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* devices/debug_exit.c — port 0xf4: a write of v ends ssivm with (v << 1) | 1. */
+/* devices/debug_exit.c — port 0xf4: a write of v ends ssivm with ((v << 1) | 1) & 0xff. */
 #include "devices/debug_exit.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@ static int debug_exit_io(uint32_t cpu, uint64_t addr, void *data, uint32_t len, 
 {
 	struct machine *m = opaque;
 	uint32_t v = 0;
+	int status;
 
 	if (!is_write) {
 		memset(data, 0, len);
@@ -22,9 +23,17 @@ static int debug_exit_io(uint32_t cpu, uint64_t addr, void *data, uint32_t len, 
 	if (len > sizeof(v) || addr - DEBUG_EXIT_PORT + len > DEBUG_EXIT_SIZE)
 		return -EINVAL;
 	memcpy(&v, data, len); /* little-endian host, like the guest */
-	pr_info("vCPU %u wrote 0x%x to the exit port 0x%llx: exit status %d", cpu, v,
-		(unsigned long long)addr, debug_exit_status(v));
-	machine_request_exit(m, debug_exit_status(v));
+	status = debug_exit_status(v);
+	if (status == VM_STATUS_ERROR) /* v & 0x7f == 0: say it was the guest */
+		pr_warn("vCPU %u wrote 0x%x to the exit port 0x%llx: ssivm exits with status 1 "
+			"(((0x%x << 1) | 1) & 0xff), which is also the status of a VMM error; "
+			"this one is the guest's",
+			cpu, v, (unsigned long long)addr, v);
+	else
+		pr_info("vCPU %u wrote 0x%x to the exit port 0x%llx: ssivm exits with status %d "
+			"(((0x%x << 1) | 1) & 0xff)",
+			cpu, v, (unsigned long long)addr, status, v);
+	machine_request_exit(m, status);
 	return 0;
 }
 

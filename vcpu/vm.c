@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* vcpu/vm.c — the KVM VM: creation, guest RAM, kernel loading, run, exit. */
+/* vcpu/vm.c — the KVM VM: creation, guest RAM, placing the boot inputs, run, exit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,9 +13,6 @@
 #include "common/log.h"
 #include "platform/acpi/acpi.h"
 #include "platform/boot/detect.h"
-#include "platform/boot/e820.h"
-#include "platform/boot/linux.h"
-#include "platform/boot/multiboot.h"
 #include "vcpu/vm_priv.h"
 
 #define KVM_TSS_ADDR 0xFFFBD000UL
@@ -321,158 +318,37 @@ void vm_destroy(struct vm *vm)
 	free(vm);
 }
 
-/* ---- kernel loading ---- */
+/* ---- kernel loading: the inputs were read and checked before vm_create() ---- */
 
-_Static_assert(SSIVM_MAX_MODULES <= MULTIBOOT_MAX_MODULES, "the loader takes every module");
-
-/* Modules: the initrd (its string is its path), then cfg->modules in order. */
-static int load_multiboot(struct vm *vm, const char *path, const void *img, size_t size,
-			  const void *initrd, size_t initrd_size, struct boot_state *st)
+int vm_load_kernel(struct vm *vm, const struct boot_inputs *in)
 {
 	const struct ssivm_config *cfg = vm->cfg;
-	struct e820_entry e820[MEMMAP_MAX_RANGES + 2];
-	struct boot_module mods[SSIVM_MAX_MODULES + 1];
-	void *data[SSIVM_MAX_MODULES] = {0};
-	uint64_t total = initrd_size;
-	uint32_t nr = 0;
-	char *cmdline = NULL;
-	int n, ret;
-
-	n = e820_build(&vm->map, e820, sizeof(e820) / sizeof(e820[0]));
-	if (n < 0)
-		return n;
-	if (initrd)
-		mods[nr++] = (struct boot_module){initrd, initrd_size, cfg->initrd};
-	for (uint32_t i = 0; i < cfg->nr_modules && i < SSIVM_MAX_MODULES; i++) {
-		char what[32];
-		size_t sz;
-
-		snprintf(what, sizeof(what), "module %u", nr);
-		ret = boot_read_file(cfg->modules[i].file, what, &data[i], &sz);
-		if (ret)
-			goto out;
-		total += sz;
-		/* a first bound before the loader places them (and before reading more) */
-		if (total > vm->map.ram_bytes) {
-			pr_err(
-			    "module %u '%s': the modules up to it take %llu bytes, more than the "
-			    "guest's %llu MiB of RAM",
-			    nr, cfg->modules[i].string, (unsigned long long)total,
-			    (unsigned long long)(vm->map.ram_bytes >> 20));
-			ret = -ENOMEM;
-			goto out;
-		}
-		mods[nr++] = (struct boot_module){data[i], sz, cfg->modules[i].string};
-	}
-	/* QEMU's convention: the kernel sees "<kernel path> <cmdline>" */
-	if (asprintf(&cmdline, "%s%s%s", path, cfg->cmdline ? " " : "",
-		     cfg->cmdline ? cfg->cmdline : "") < 0) {
-		cmdline = NULL;
-		ret = -ENOMEM;
-		goto out;
-	}
-	struct multiboot_params mp = {
-	    .image = img,
-	    .image_size = size,
-	    .cmdline = cmdline,
-	    .modules = nr ? mods : NULL,
-	    .nr_modules = nr,
-	    .e820 = e820,
-	    .nr_e820 = (uint32_t)n,
-	};
-	ret = multiboot_load(&vm->gm, &mp, st);
-	if (!ret && nr)
-		pr_info("multiboot: %u module(s), %llu bytes", nr, (unsigned long long)total);
-out:
-	free(cmdline);
-	for (uint32_t i = 0; i < SSIVM_MAX_MODULES; i++)
-		free(data[i]);
-	return ret;
-}
-
-int vm_load_kernel(struct vm *vm)
-{
-	const struct ssivm_config *cfg = vm->cfg;
-	void *img = NULL, *initrd = NULL;
-	size_t size = 0, initrd_size = 0, used = 0;
 	uint64_t rsdp = 0;
 	struct boot_state st;
+	size_t used = 0;
 	uint8_t *acpi;
-	int fmt, ret;
+	int ret;
 
-	if (!cfg->kernel) {
-		pr_err("no kernel given (--kernel FILE)");
-		return -EINVAL;
-	}
-	ret = boot_read_file(cfg->kernel, "kernel", &img, &size);
-	if (ret)
-		return ret;
-	fmt = boot_image_check(cfg->kernel, img, size);
-	if (fmt < 0) {
-		ret = fmt;
-		goto out;
-	}
-	if (cfg->nr_modules && fmt != BOOT_FMT_MULTIBOOT) {
-		pr_err("kernel %s (%s): modules (--module, modules =) are for multiboot kernels; "
-		       "a Linux kernel takes one --initrd",
-		       cfg->kernel, boot_format_name(fmt));
-		ret = -EINVAL;
-		goto out;
-	}
-	if (cfg->initrd) {
-		ret = boot_read_file(cfg->initrd, "initrd", &initrd, &initrd_size);
-		if (ret)
-			goto out;
-	}
 	acpi = guest_mem_ptr(&vm->gm, ACPI_BIOS_GPA, ACPI_BIOS_SIZE);
 	if (!acpi) {
 		pr_err("guest RAM does not cover the ACPI area at 0x%llx", ACPI_BIOS_GPA);
-		ret = -ENOMEM;
-		goto out;
+		return -ENOMEM;
 	}
 	ret = acpi_build(cfg, &vm->map, acpi, ACPI_BIOS_SIZE, ACPI_BIOS_GPA, &rsdp, &used);
 	if (ret) {
 		pr_err("building the ACPI tables failed: %s", strerror(-ret));
-		goto out;
+		return ret;
 	}
-	/* both Linux entries take the same parameters */
-	struct linux_load_params lp = {.path = cfg->kernel,
-				       .image = img,
-				       .size = size,
-				       .initrd = initrd,
-				       .initrd_size = initrd_size,
-				       .cmdline = cfg->cmdline,
-				       .rsdp_gpa = rsdp};
-
-	switch (fmt) {
-	case BOOT_FMT_BZIMAGE:
-		ret = linux_load(&vm->gm, &lp, &st);
-		break;
-	case BOOT_FMT_ELF_PVH:
-		ret = pvh_load(&vm->gm, &lp, &st);
-		break;
-	case BOOT_FMT_MULTIBOOT:
-		ret = load_multiboot(vm, cfg->kernel, img, size, initrd, initrd_size, &st);
-		break;
-	default:
-		pr_err("kernel %s: %s images are recognised but not loaded yet; use the bzImage "
-		       "(vmlinuz) of the same kernel",
-		       cfg->kernel, boot_format_name(fmt));
-		ret = -ENOTSUP;
-		break;
-	}
+	ret = boot_inputs_load(in, &vm->gm, rsdp, &st);
 	if (ret)
-		goto out;
+		return ret;
 	pr_info("kernel %s (%s), %zu bytes; initrd %zu bytes; %llu MiB RAM in %u NUMA node(s); "
 		"%u vCPU(s); ACPI tables %zu bytes at 0x%llx",
-		cfg->kernel, boot_format_name(fmt), size, initrd_size,
+		in->kernel.path, boot_format_name(in->format), in->kernel.size, in->initrd.size,
 		(unsigned long long)(vm->map.ram_bytes >> 20), cfg->nr_nodes, cfg->nr_vcpus, used,
 		(unsigned long long)rsdp);
 	if (vm->vcpus[0])
 		ret = vcpu_set_boot_state(vm->vcpus[0], &st);
-out:
-	free(img);
-	free(initrd);
 	return ret;
 }
 

@@ -13,9 +13,11 @@
  *                             (every DEVICE_INIT of devices/bus.h, in
  *                             level order, given the machine of
  *                             devices/machine.h)
- *   vm_load_kernel(vm)        detect + load the kernel named in cfg->kernel
- *                             (+ initrd, modules, cmdline), ACPI tables, e820, and set
- *                             the boot vCPU's registers
+ *   vm_load_kernel(vm, in)    ACPI tables, then place the boot inputs that
+ *                             boot_inputs_read() (platform/boot/image.h)
+ *                             read and checked before vm_create(): kernel,
+ *                             initrd, modules, command line, e820; set the
+ *                             boot vCPU's registers
  *   vm_run(vm)                one thread per local vCPU; returns the exit
  *                             status (see VM_STATUS_*) once the guest powered
  *                             off, reset, wrote the exit port, or something
@@ -39,6 +41,7 @@
 #include "config/config.h"
 #include "devices/bus.h"
 #include "devices/machine.h"
+#include "platform/boot/image.h"
 #include "platform/memmap.h"
 
 struct vm;
@@ -174,13 +177,12 @@ struct vcpu {
 int vm_create(const struct vm_params *p, struct vm **out);
 
 /*
- * Read cfg->kernel (+ cfg->initrd, and for a multiboot kernel cfg->modules:
- * refused for the others), detect its format (platform/boot/boot.h),
- * load it into guest RAM with the command line, build ACPI tables at
- * 0xE0000 and the e820/memory map, set the boot vCPU's registers, sregs,
- * CPUID and MSRs. 0 or -errno (message names the file and the problem).
+ * Build the ACPI tables at 0xE0000, place @in (boot_inputs_read() of the
+ * same configuration; nothing is read or re-checked here) into guest RAM
+ * with boot_inputs_load(), set the boot vCPU's registers, sregs, CPUID and
+ * MSRs (when vCPU 0 is local). 0 or -errno (message printed).
  */
-int vm_load_kernel(struct vm *vm);
+int vm_load_kernel(struct vm *vm, const struct boot_inputs *in);
 
 /*
  * Start one thread per local vCPU and wait until the VM ends. Returns the

@@ -2,9 +2,11 @@
 /* platform/boot/detect.c — tell kernel formats apart; read kernel files. */
 #include "platform/boot/detect.h"
 
+#include <asm/bootparam.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -109,11 +111,31 @@ const char *boot_format_name(enum boot_format fmt)
 	}
 }
 
+/* A multiboot magic in the first 8 KiB whose checksum is wrong: its offset, or -1. */
+static long multiboot_bad_checksum(const uint8_t *img, size_t size, uint32_t *sum)
+{
+	size_t lim = size < MULTIBOOT_SEARCH ? size : MULTIBOOT_SEARCH;
+
+	for (size_t off = 0; off + 12 <= lim; off += 4) {
+		if (rd32(img + off) == MULTIBOOT_MAGIC) {
+			*sum = rd32(img + off) + rd32(img + off + 4) + rd32(img + off + 8);
+			return (long)off;
+		}
+	}
+	if (size >= 4 && size < 12 + 4 && rd32(img) == MULTIBOOT_MAGIC) {
+		*sum = 0;
+		return 0; /* a header cut short */
+	}
+	return -1;
+}
+
 int boot_image_check(const char *path, const void *image, size_t size)
 {
 	const uint8_t *img = image;
 	enum boot_format fmt = boot_detect(image, size);
 	struct linux_info li;
+	uint32_t sum = 0;
+	long off;
 
 	switch (fmt) {
 	case BOOT_FMT_BZIMAGE:
@@ -126,11 +148,20 @@ int boot_image_check(const char *path, const void *image, size_t size)
 	default:
 		break;
 	}
-	if (size >= SELFMAG && !memcmp(img, ELFMAG, SELFMAG))
-		pr_err(
-		    "kernel %s: an ELF file without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY); "
-		    "expected a bzImage, an ELF vmlinux with a PVH note, or a multiboot v1 kernel",
-		    path);
+	off = multiboot_bad_checksum(img, size, &sum);
+	if (off >= 0 && size - (size_t)off < 12)
+		pr_err("kernel %s: the multiboot header at offset %ld is cut short: the file ends "
+		       "%zu bytes after it (12 needed)",
+		       path, off, size - (size_t)off);
+	else if (off >= 0)
+		pr_err("kernel %s: the multiboot header at offset %ld has a bad checksum (magic + "
+		       "flags + checksum = 0x%x, must be 0)",
+		       path, off, sum);
+	else if (size >= SELFMAG && !memcmp(img, ELFMAG, SELFMAG))
+		pr_err("kernel %s: an ELF file without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY) "
+		       "and without a multiboot header; expected a bzImage, an ELF vmlinux with a "
+		       "PVH note, or a multiboot v1 kernel",
+		       path);
 	else
 		pr_err(
 		    "kernel %s: not a kernel ssivm can boot (%zu bytes): expected a Linux bzImage "
@@ -138,6 +169,42 @@ int boot_image_check(const char *path, const void *image, size_t size)
 		    "header (magic 0x1BADB002 in the first 8 KiB)",
 		    path, size);
 	return -ENOEXEC;
+}
+
+size_t boot_cmdline_limit(enum boot_format fmt, const void *image, size_t size, const char **why)
+{
+	const size_t off = 0x1f1 + offsetof(struct setup_header, cmdline_size);
+	uint32_t n = 0;
+
+	switch (fmt) {
+	case BOOT_FMT_BZIMAGE:
+		*why = "cmdline_size in its setup header";
+		if (size >= off + 4)
+			n = rd32((const uint8_t *)image + off);
+		n = n ? n : 255; /* as linux_parse() reads it */
+		return n < LINUX_CMDLINE_MAX - 1 ? n : LINUX_CMDLINE_MAX - 1;
+	case BOOT_FMT_ELF_PVH:
+		*why = "COMMAND_LINE_SIZE of x86 Linux, 2048 bytes with the NUL";
+		return BOOT_LINUX_COMMAND_LINE_SIZE - 1;
+	default:
+		*why = "what ssivm passes to a multiboot kernel";
+		return LINUX_CMDLINE_MAX - 1;
+	}
+}
+
+int boot_check_cmdline(const char *path, enum boot_format fmt, const void *image, size_t size,
+		       const char *cmdline)
+{
+	const char *why;
+	size_t len = cmdline ? strlen(cmdline) : 0,
+	       max = boot_cmdline_limit(fmt, image, size, &why);
+
+	if (len <= max)
+		return 0;
+	pr_err("kernel %s (%s): the command line has %zu bytes, more than the %zu the kernel "
+	       "takes (%s)",
+	       path, boot_format_name(fmt), len, max, why);
+	return -E2BIG;
 }
 
 int boot_read_file(const char *path, const char *what, void **data, size_t *size)

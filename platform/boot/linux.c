@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "platform/boot/detect.h"
 #include "platform/boot/e820.h"
 
 #define SETUP_HDR_OFF 0x1f1
@@ -80,7 +81,7 @@ int linux_parse(const char *path, const void *image, size_t size, struct linux_i
 	info->relocatable = h.relocatable_kernel;
 	info->xloadflags = h.xloadflags;
 	info->initrd_addr_max = h.initrd_addr_max ? h.initrd_addr_max : 0x37FFFFFF;
-	info->cmdline_size = h.cmdline_size ? h.cmdline_size : 255;
+	info->cmdline_size = h.cmdline_size ? h.cmdline_size : 255; /* boot_cmdline_limit() too */
 	return 0;
 }
 
@@ -104,15 +105,113 @@ int linux_place_initrd(const struct memmap *map, uint64_t size, uint64_t floor, 
 	return -ENOSPC;
 }
 
-/* Identity map [0, 4 GiB) with 2 MiB pages: PML4, PDPT, 4 PDs. */
-static int write_page_tables(const struct guest_mem *gm)
+/* [gpa, gpa+len) lies in one RAM range of @map. */
+static bool in_ram(const struct memmap *map, uint64_t gpa, uint64_t len)
 {
-	uint64_t *pml4 = guest_mem_ptr(gm, LINUX_PML4, 6 * PAGE);
+	const struct mem_range *r = memmap_find(map, gpa);
+
+	return r && len <= r->size - (gpa - r->gpa);
+}
+
+/*
+ * Where the kernel goes. A relocatable kernel decompresses and runs at its
+ * load address rounded up to kernel_alignment, but never below pref_address
+ * (arch/x86/boot/compressed/head_64.S: below it, it moves up to it); a
+ * non-relocatable one at pref_address. Either way it needs init_size bytes of
+ * RAM from there. So: pref_address when RAM holds [pref, pref + init_size);
+ * else, relocatable, the lowest aligned address above it that one RAM range
+ * holds; else refused.
+ */
+static int choose_load(const struct memmap *map, const char *path, const struct linux_info *li,
+		       uint64_t *load)
+{
+	uint64_t align = li->kernel_alignment > PAGE ? li->kernel_alignment : PAGE;
+	uint64_t pref = li->pref_address > E820_1M ? li->pref_address : E820_1M;
+
+	if (in_ram(map, pref, li->init_size)) {
+		*load = pref;
+		return 0;
+	}
+	if (li->relocatable) {
+		for (uint32_t i = 0; i < map->nr_ranges; i++) {
+			const struct mem_range *r = &map->ranges[i];
+			uint64_t at = (r->gpa > pref ? r->gpa : pref) + align - 1;
+
+			at &= ~(align - 1);
+			if (at >= r->gpa && at - r->gpa < r->size &&
+			    li->init_size <= r->size - (at - r->gpa)) {
+				*load = at;
+				return 0;
+			}
+		}
+	}
+	pr_err("kernel %s: needs 0x%x bytes of RAM (init_size) from 0x%llx (pref_address)%s; "
+	       "the guest has no RAM range that holds them",
+	       path, li->init_size, (unsigned long long)pref,
+	       li->relocatable ? " or above (it only moves up)" : " and is not relocatable");
+	return -ENOMEM;
+}
+
+int linux_plan(const struct memmap *map, const struct linux_load_params *p, struct linux_plan *plan)
+{
+	const struct linux_info *li = &plan->li;
+	size_t cmdlen = p->cmdline ? strlen(p->cmdline) : 0;
+	uint64_t floor;
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	ret = linux_parse(p->path, p->image, p->size, &plan->li);
+	if (ret)
+		return ret;
+	ret = boot_check_cmdline(p->path, BOOT_FMT_BZIMAGE, p->image, p->size, p->cmdline);
+	if (ret)
+		return ret;
+	if (!in_ram(map, LINUX_GDT, 4 * 8) || !in_ram(map, LINUX_ZEROPAGE, PAGE) ||
+	    !in_ram(map, LINUX_PML4, LINUX_PT_END - LINUX_PML4) ||
+	    !in_ram(map, LINUX_CMDLINE, cmdlen + 1)) {
+		pr_err("kernel %s: guest RAM does not cover the boot structures below 0x%llx",
+		       p->path, (unsigned long long)(LINUX_CMDLINE + LINUX_CMDLINE_MAX));
+		return -ENOMEM;
+	}
+	ret = choose_load(map, p->path, li, &plan->load);
+	if (ret)
+		return ret;
+	if (p->initrd && p->initrd_size) {
+		uint64_t max = li->initrd_addr_max;
+
+		/* above the kernel, unless the kernel lies above what the initrd may use */
+		floor = plan->load + li->init_size - 1 < max ? plan->load + li->init_size : E820_1M;
+		if (linux_place_initrd(map, p->initrd_size, floor, max, &plan->initrd_addr)) {
+			pr_err(
+			    "initrd: %zu bytes do not fit in guest RAM between 0x%llx and 0x%llx",
+			    p->initrd_size, (unsigned long long)floor, (unsigned long long)max);
+			return -ENOMEM;
+		}
+	}
+	struct e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
+
+	ret = e820_build(map, e820, E820_MAX_ENTRIES_ZEROPAGE);
+	if (ret < 0) {
+		pr_err("e820: the memory layout does not fit the zero page (%d)", ret);
+		return ret;
+	}
+	return 0;
+}
+
+/*
+ * Identity page tables, 2 MiB pages: [0, 4 GiB) (PML4, PDPT, 4 PDs at
+ * LINUX_PML4), and [@lo, @hi) when it lies above (a kernel loaded there):
+ * its tables come from the pages after them, up to LINUX_PT_END.
+ */
+static int write_page_tables(const struct guest_mem *gm, uint64_t lo, uint64_t hi)
+{
+	uint64_t *pml4 = guest_mem_ptr(gm, LINUX_PML4, LINUX_PT_END - LINUX_PML4);
+	uint64_t next = LINUX_PML4 + 6 * PAGE; /* first free table page */
 	uint64_t *pdpt, *pd;
 
 	if (!pml4)
 		return -ENOMEM;
-	memset(pml4, 0, 6 * PAGE);
+	memset(pml4, 0, LINUX_PT_END - LINUX_PML4);
 	pdpt = pml4 + 512;
 	pd = pdpt + 512;
 	pml4[0] = (LINUX_PML4 + PAGE) | 0x3; /* present, writable */
@@ -120,6 +219,22 @@ static int write_page_tables(const struct guest_mem *gm)
 		pdpt[i] = (LINUX_PML4 + (2 + i) * PAGE) | 0x3;
 	for (uint64_t i = 0; i < 4 * 512; i++)
 		pd[i] = (i << 21) | 0x83; /* present, writable, 2 MiB page */
+	lo &= ~((2ULL << 20) - 1);
+	for (uint64_t va = lo < MEMMAP_4G ? MEMMAP_4G : lo; va < hi; va += 2ULL << 20) {
+		uint64_t *e = pml4 + ((va >> 39) & 511);
+
+		/* a table page for each level that is missing, from the pool */
+		for (int shift = 30; shift >= 21; shift -= 9) {
+			if (!(*e & 1)) {
+				if (next >= LINUX_PT_END)
+					return -ENOSPC;
+				*e = next | 0x3;
+				next += PAGE;
+			}
+			e = pml4 + ((*e & ~0xfffULL) - LINUX_PML4) / 8 + ((va >> shift) & 511);
+		}
+		*e = va | 0x83;
+	}
 	return 0;
 }
 
@@ -139,60 +254,30 @@ static int write_gdt(const struct guest_mem *gm, bool long_mode)
 int linux_load(const struct guest_mem *gm, const struct linux_load_params *p, struct boot_state *st)
 {
 	const uint8_t *img = p->image;
+	struct linux_plan plan;
+	const struct linux_info *li = &plan.li;
 	struct boot_params *bp;
-	struct linux_info li;
 	struct e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
-	uint64_t load, initrd_addr = 0;
 	size_t cmdlen = p->cmdline ? strlen(p->cmdline) : 0;
+	uint64_t load;
 	void *dst;
 	int n, ret;
 
-	ret = linux_parse(p->path, p->image, p->size, &li);
+	ret = linux_plan(gm->map, p, &plan);
 	if (ret)
 		return ret;
-	/* Preferred address when it fits in RAM, else 1 MiB (relocatable). */
-	load = li.pref_address;
-	if (load < E820_1M || !guest_mem_ptr(gm, load, li.init_size)) {
-		if (!li.relocatable && load >= E820_1M) {
-			pr_err("kernel %s: needs [0x%llx, +0x%x) in RAM and is not relocatable",
-			       p->path, (unsigned long long)load, li.init_size);
-			return -ENOMEM;
-		}
-		load = E820_1M;
-	}
-	dst = guest_mem_ptr(gm, load, li.init_size);
-	if (!dst) {
-		pr_err("kernel %s: needs 0x%x bytes of RAM from 0x%llx; the guest has too little "
-		       "memory in its first range",
-		       p->path, li.init_size, (unsigned long long)load);
+	load = plan.load;
+	dst = guest_mem_ptr(gm, load, li->init_size);
+	if (!dst)
 		return -ENOMEM;
-	}
-	memcpy(dst, img + li.kernel_offset, li.kernel_size);
-
-	if (cmdlen > li.cmdline_size || cmdlen >= LINUX_CMDLINE_MAX) {
-		pr_err("kernel %s: command line of %zu bytes is longer than the kernel's limit of "
-		       "%u",
-		       p->path, cmdlen, li.cmdline_size);
-		return -E2BIG;
-	}
+	memcpy(dst, img + li->kernel_offset, li->kernel_size);
 	dst = guest_mem_ptr(gm, LINUX_CMDLINE, cmdlen + 1);
 	if (!dst)
 		return -ENOMEM;
 	memcpy(dst, p->cmdline ? p->cmdline : "", cmdlen + 1);
-
-	if (p->initrd && p->initrd_size) {
-		uint64_t max = li.initrd_addr_max;
-
-		if (linux_place_initrd(gm->map, p->initrd_size, load + li.init_size, max,
-				       &initrd_addr)) {
-			pr_err(
-			    "initrd: %zu bytes do not fit in guest RAM between 0x%llx and 0x%llx",
-			    p->initrd_size, (unsigned long long)(load + li.init_size),
-			    (unsigned long long)max);
-			return -ENOMEM;
-		}
-		memcpy(guest_mem_ptr(gm, initrd_addr, p->initrd_size), p->initrd, p->initrd_size);
-	}
+	if (plan.initrd_addr)
+		memcpy(guest_mem_ptr(gm, plan.initrd_addr, p->initrd_size), p->initrd,
+		       p->initrd_size);
 
 	bp = guest_mem_ptr(gm, LINUX_ZEROPAGE, sizeof(*bp));
 	if (!bp)
@@ -200,7 +285,8 @@ int linux_load(const struct guest_mem *gm, const struct linux_load_params *p, st
 	memset(bp, 0, sizeof(*bp));
 	/* the setup header as the file has it, then what a boot loader fills in */
 	memcpy((uint8_t *)bp + SETUP_HDR_OFF, img + SETUP_HDR_OFF,
-	       li.hdr_end < sizeof(*bp) ? li.hdr_end - SETUP_HDR_OFF : sizeof(*bp) - SETUP_HDR_OFF);
+	       li->hdr_end < sizeof(*bp) ? li->hdr_end - SETUP_HDR_OFF
+					 : sizeof(*bp) - SETUP_HDR_OFF);
 	bp->hdr.type_of_loader = 0xff;
 	bp->hdr.loadflags &= ~(QUIET_FLAG | KEEP_SEGMENTS);
 	bp->hdr.loadflags |= CAN_USE_HEAP;
@@ -208,26 +294,25 @@ int linux_load(const struct guest_mem *gm, const struct linux_load_params *p, st
 	bp->hdr.code32_start = (uint32_t)load;
 	bp->hdr.cmd_line_ptr = (uint32_t)LINUX_CMDLINE;
 	bp->hdr.vid_mode = 0xffff; /* normal */
-	if (initrd_addr) {
-		bp->hdr.ramdisk_image = (uint32_t)initrd_addr;
+	if (plan.initrd_addr) {
+		bp->hdr.ramdisk_image = (uint32_t)plan.initrd_addr;
 		bp->hdr.ramdisk_size = (uint32_t)p->initrd_size;
-		bp->ext_ramdisk_image = (uint32_t)(initrd_addr >> 32);
+		bp->ext_ramdisk_image = (uint32_t)(plan.initrd_addr >> 32);
 		bp->ext_ramdisk_size = (uint32_t)((uint64_t)p->initrd_size >> 32);
 	}
 	bp->acpi_rsdp_addr = p->rsdp_gpa;
 	n = e820_build(gm->map, e820, E820_MAX_ENTRIES_ZEROPAGE);
-	if (n < 0) {
-		pr_err("e820: the memory layout does not fit the zero page (%d)", n);
+	if (n < 0)
 		return n;
-	}
 	memcpy(bp->e820_table, e820, n * sizeof(e820[0]));
 	bp->e820_entries = (uint8_t)n;
 
-	ret = write_page_tables(gm);
+	ret = write_page_tables(gm, load, load + li->init_size);
 	if (!ret)
 		ret = write_gdt(gm, true);
 	if (ret) {
-		pr_err("kernel %s: guest RAM too small for the boot page tables", p->path);
+		pr_err("kernel %s: no room for the boot page tables of [0x%llx, +0x%x)", p->path,
+		       (unsigned long long)load, li->init_size);
 		return ret;
 	}
 	memset(st, 0, sizeof(*st));
@@ -239,7 +324,7 @@ int linux_load(const struct guest_mem *gm, const struct linux_load_params *p, st
 	st->gdt_gpa = LINUX_GDT;
 	pr_debug("kernel %s: protocol %x.%02x, loaded at 0x%llx (init_size 0x%x), initrd at "
 		 "0x%llx (%zu bytes), %d e820 entries",
-		 p->path, li.version >> 8, li.version & 0xff, (unsigned long long)load,
-		 li.init_size, (unsigned long long)initrd_addr, p->initrd_size, n);
+		 p->path, li->version >> 8, li->version & 0xff, (unsigned long long)load,
+		 li->init_size, (unsigned long long)plan.initrd_addr, p->initrd_size, n);
 	return 0;
 }

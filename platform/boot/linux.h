@@ -10,12 +10,18 @@
  *   LINUX_STACK    0x7000  initial rsp (stack grows down to 0x2000)
  *   LINUX_ZEROPAGE 0x7000  struct boot_params (4 KiB)
  *   LINUX_PML4     0x9000  identity page tables: PML4, PDPT, 4 PDs of 2 MiB
- *                          pages mapping [0, 4 GiB) (up to 0xEFFF)
+ *                          pages mapping [0, 4 GiB) (up to 0xEFFF), then up
+ *                          to LINUX_PT_END the tables that map a kernel
+ *                          loaded above 4 GiB
  *   LINUX_CMDLINE  0x20000 command line (up to 64 KiB)
  *   0xE0000                ACPI tables (platform/acpi)
  * The kernel goes to its preferred address (pref_address, normally 16 MiB)
- * or 1 MiB; the initrd to the highest page-aligned spot below
- * initrd_addr_max inside one RAM range, above the kernel's init_size.
+ * when RAM holds init_size bytes from there; a relocatable kernel else to
+ * the lowest address above it, aligned to kernel_alignment, that one RAM
+ * range holds (it never runs below pref_address: head_64.S moves it up).
+ * The boot page tables map wherever it lands. The initrd goes to the highest
+ * page-aligned spot below initrd_addr_max inside one RAM range, above the
+ * kernel's init_size (or from 1 MiB when the kernel lies above that limit).
  * Loaders run on the main thread, write only through struct guest_mem, and
  * never trust the image: every field is checked against the file size.
  */
@@ -32,6 +38,7 @@
 #define LINUX_STACK 0x7000ULL
 #define LINUX_ZEROPAGE 0x7000ULL
 #define LINUX_PML4 0x9000ULL
+#define LINUX_PT_END 0x20000ULL /* end of the page-table area */
 #define LINUX_CMDLINE 0x20000ULL
 #define LINUX_CMDLINE_MAX 0x10000ULL
 
@@ -71,14 +78,41 @@ struct linux_load_params {
 };
 
 /*
- * Load a bzImage (linux_parse() must accept it) into @gm: protected-mode
+ * Where linux_load() puts a bzImage, from the image and the memory layout
+ * alone (no guest RAM needed: `ssivm run` checks this before /dev/kvm).
+ * Refused (-ENOEXEC, -E2BIG, -ENOMEM, message printed): the setup header
+ * (linux_parse()), a command line longer than the kernel takes
+ * (boot_check_cmdline()), no RAM for the kernel's init_size from its
+ * pref_address (or above, relocatable), for the initrd or the boot
+ * structures, or an e820 map that does not fit the zero page.
+ */
+struct linux_plan {
+	struct linux_info li;
+	uint64_t load;        /* the kernel runs at [load, load + li.init_size) */
+	uint64_t initrd_addr; /* 0 = no initrd */
+};
+int linux_plan(const struct memmap *map, const struct linux_load_params *p,
+	       struct linux_plan *plan);
+
+/*
+ * Load a bzImage (linux_plan() must accept it) into @gm: protected-mode
  * kernel, boot_params (setup header, e820 from gm->map, command line,
- * initrd, acpi_rsdp_addr), identity page tables and GDT. Fills @st for the
- * 64-bit entry (rip = load address + 0x200, rsi = boot_params). 0 or -errno
- * with a message (kernel or initrd does not fit, command line too long).
+ * initrd, acpi_rsdp_addr), identity page tables ([0, 4 GiB) and the
+ * kernel's range) and GDT. Fills @st for the 64-bit entry (rip = load
+ * address + 0x200, rsi = boot_params). 0 or -errno with a message (the
+ * refusals of linux_plan()).
  */
 int linux_load(const struct guest_mem *gm, const struct linux_load_params *p,
 	       struct boot_state *st);
+
+/*
+ * Check an ELF vmlinux for pvh_load() against @map alone (no guest RAM):
+ * the PVH entry note (below 4 GiB), every PT_LOAD segment inside the file
+ * and inside one RAM range above 1 MiB, the command line
+ * (boot_check_cmdline()), room for the initrd and the memory map. 0 or
+ * -errno with a message; *@initrd_addr is where the initrd goes (0: none).
+ */
+int pvh_plan(const struct memmap *map, const struct linux_load_params *p, uint64_t *initrd_addr);
 
 /*
  * Load an ELF vmlinux through its PVH entry (platform/boot/pvh.c): PT_LOAD
@@ -86,7 +120,8 @@ int linux_load(const struct guest_mem *gm, const struct linux_load_params *p,
  * guest RAM), struct hvm_start_info at LINUX_ZEROPAGE with the memory map
  * (e820), command line (LINUX_CMDLINE), initrd as module 0 and the RSDP;
  * GDT at LINUX_GDT with a flat 32-bit code segment. Fills @st for 32-bit
- * protected mode, paging off, ebx = start info. 0 or -errno with a message.
+ * protected mode, paging off, ebx = start info. 0 or -errno with a message
+ * (the refusals of pvh_plan()).
  */
 int pvh_load(const struct guest_mem *gm, const struct linux_load_params *p, struct boot_state *st);
 

@@ -102,19 +102,21 @@ struct mb_ctx {
 };
 
 /*
- * Host pointer for guest [gpa, gpa+len) if it lies below 4 GiB, inside one
- * RAM entry of the e820 map and inside guest RAM; else NULL with a message
- * naming @what.
+ * Check that guest [gpa, gpa+len) lies below 4 GiB, inside one RAM entry of
+ * the e820 map and inside guest RAM; 0 and its host address in *host (NULL
+ * in a check-only run, c->gm == NULL), or -1 with a message naming @what.
  */
-static void *place(const struct mb_ctx *c, uint64_t gpa, uint64_t len, const char *what)
+static int place(const struct mb_ctx *c, uint64_t gpa, uint64_t len, const char *what,
+		 uint8_t **host)
 {
+	bool in_ram = false;
+
+	*host = NULL;
 	if (gpa >= LIMIT_4G || len > LIMIT_4G - gpa) {
 		pr_err("multiboot: %s at 0x%llx (+0x%llx) is not below 4 GiB", what,
 		       (unsigned long long)gpa, (unsigned long long)len);
-		return NULL;
+		return -1;
 	}
-	bool in_ram = false;
-
 	for (uint32_t i = 0; i < c->p->nr_e820; i++) {
 		const struct e820_entry *e = &c->p->e820[i];
 
@@ -122,13 +124,15 @@ static void *place(const struct mb_ctx *c, uint64_t gpa, uint64_t len, const cha
 		    len <= e->size - (gpa - e->addr))
 			in_ram = true;
 	}
-	void *h = in_ram ? guest_mem_ptr(c->gm, gpa, len ? len : 1) : NULL;
-
-	if (!h)
+	if (in_ram && c->gm)
+		*host = guest_mem_ptr(c->gm, gpa, len ? len : 1);
+	if (!in_ram || (c->gm && !*host)) {
 		pr_err("multiboot: %s at 0x%llx..0x%llx is not inside one RAM range of the guest's "
 		       "memory map",
 		       what, (unsigned long long)gpa, (unsigned long long)(gpa + len));
-	return h;
+		return -1;
+	}
+	return 0;
 }
 
 #define NO_ROOM UINT64_MAX
@@ -206,12 +210,14 @@ static int load_aout(const struct mb_ctx *c, const struct multiboot_header_info 
 		       h->entry_addr, h->load_addr, (unsigned long long)bss_end);
 		return -EINVAL;
 	}
-	uint8_t *dst = place(c, h->load_addr, bss_end - h->load_addr, "the kernel (a.out kludge)");
+	uint8_t *dst;
 
-	if (!dst)
+	if (place(c, h->load_addr, bss_end - h->load_addr, "the kernel (a.out kludge)", &dst))
 		return -EINVAL;
-	memcpy(dst, (const uint8_t *)c->p->image + file_off, load_end - h->load_addr);
-	memset(dst + (load_end - h->load_addr), 0, bss_end - load_end);
+	if (dst) {
+		memcpy(dst, (const uint8_t *)c->p->image + file_off, load_end - h->load_addr);
+		memset(dst + (load_end - h->load_addr), 0, bss_end - load_end);
+	}
 	*entry = h->entry_addr;
 	*end = bss_end;
 	return 0;
@@ -265,12 +271,14 @@ static int load_elf(const struct mb_ctx *c, uint64_t *entry, uint64_t *end)
 		char what[48];
 
 		snprintf(what, sizeof(what), "ELF segment %u", i);
-		uint8_t *dst = place(c, ph.p_paddr, ph.p_memsz, what);
+		uint8_t *dst;
 
-		if (!dst)
+		if (place(c, ph.p_paddr, ph.p_memsz, what, &dst))
 			return -EINVAL;
-		memcpy(dst, img + ph.p_offset, ph.p_filesz);
-		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		if (dst) {
+			memcpy(dst, img + ph.p_offset, ph.p_filesz);
+			memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		}
 		found = true;
 		if ((uint64_t)ph.p_paddr + ph.p_memsz > hi)
 			hi = (uint64_t)ph.p_paddr + ph.p_memsz;
@@ -316,6 +324,61 @@ static uint64_t ram_kib_from(const struct multiboot_params *p, uint64_t start, u
 static size_t str_size(const char *s)
 {
 	return (s ? strlen(s) : 0) + 1;
+}
+
+/*
+ * The information block at guest @info (host @blk, @total bytes): the
+ * structure, the module list (@mods, strings filled in here), the mmap
+ * entries, then the strings.
+ */
+static void write_info(const struct multiboot_params *p, uint8_t *blk, uint64_t info,
+		       uint64_t total, struct multiboot_mod *mods)
+{
+	const char *loader = p->loader_name ? p->loader_name : "ssivm";
+	uint64_t size_before_str = sizeof(struct multiboot_info) +
+				   (uint64_t)p->nr_modules * sizeof(struct multiboot_mod) +
+				   (uint64_t)p->nr_e820 * sizeof(struct multiboot_mmap_entry);
+	uint64_t mods_at = info + sizeof(struct multiboot_info);
+	uint64_t mmap_at = mods_at + (uint64_t)p->nr_modules * sizeof(struct multiboot_mod);
+	uint64_t str_at = info + size_before_str;
+	uint8_t *s = blk + (str_at - info);
+	uint64_t s_gpa = str_at;
+
+	memset(blk, 0, total);
+#define PUT_STR(str, field)                                                                        \
+	do {                                                                                       \
+		size_t n_ = str_size(str);                                                         \
+		if (str)                                                                           \
+			memcpy(s, str, n_);                                                        \
+		(field) = (uint32_t)s_gpa;                                                         \
+		s += n_;                                                                           \
+		s_gpa += n_;                                                                       \
+	} while (0)
+	struct multiboot_info mbi = {0};
+
+	PUT_STR(p->cmdline, mbi.cmdline);
+	PUT_STR(loader, mbi.boot_loader_name);
+	for (uint32_t i = 0; i < p->nr_modules; i++)
+		PUT_STR(p->modules[i].cmdline, mods[i].string);
+#undef PUT_STR
+	memcpy(blk + (mods_at - info), mods, (size_t)p->nr_modules * sizeof(mods[0]));
+	for (uint32_t i = 0; i < p->nr_e820; i++) {
+		struct multiboot_mmap_entry me = {.size = 20,
+						  .addr = p->e820[i].addr,
+						  .len = p->e820[i].size,
+						  .type = p->e820[i].type};
+
+		memcpy(blk + (mmap_at - info) + i * sizeof(me), &me, sizeof(me));
+	}
+	mbi.flags = MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_MEM_MAP |
+		    MULTIBOOT_INFO_LOADER_NAME | (p->nr_modules ? MULTIBOOT_INFO_MODS : 0);
+	mbi.mem_lower = (uint32_t)ram_kib_from(p, 0, 640 * 1024);
+	mbi.mem_upper = (uint32_t)ram_kib_from(p, E820_1M, LIMIT_4G);
+	mbi.mods_count = p->nr_modules;
+	mbi.mods_addr = p->nr_modules ? (uint32_t)mods_at : 0;
+	mbi.mmap_addr = (uint32_t)mmap_at;
+	mbi.mmap_length = p->nr_e820 * (uint32_t)sizeof(struct multiboot_mmap_entry);
+	memcpy(blk, &mbi, sizeof(mbi));
 }
 
 int multiboot_load(const struct guest_mem *gm, const struct multiboot_params *p,
@@ -367,11 +430,11 @@ int multiboot_load(const struct guest_mem *gm, const struct multiboot_params *p,
 			return -ENOMEM;
 		}
 		snprintf(what, sizeof(what), "module %u", i);
-		uint8_t *dst = place(&c, at, m->size, what);
+		uint8_t *dst;
 
-		if (!dst)
+		if (place(&c, at, m->size, what, &dst))
 			return -ENOMEM;
-		if (m->size)
+		if (dst && m->size)
 			memcpy(dst, m->data, m->size);
 		mods[i] = (struct multiboot_mod){.mod_start = (uint32_t)at,
 						 .mod_end = (uint32_t)(at + m->size)};
@@ -398,51 +461,12 @@ int multiboot_load(const struct guest_mem *gm, const struct multiboot_params *p,
 		       (unsigned long long)largest_room(p, cur));
 		return -ENOMEM;
 	}
-	uint64_t mods_at = info + sizeof(struct multiboot_info);
-	uint64_t mmap_at = mods_at + (uint64_t)p->nr_modules * sizeof(struct multiboot_mod);
-	uint64_t str_at = info + size_before_str;
-	uint8_t *blk = place(&c, info, total, "the multiboot information block");
+	uint8_t *blk;
 
-	if (!blk)
+	if (place(&c, info, total, "the multiboot information block", &blk))
 		return -ENOMEM;
-	memset(blk, 0, total);
-
-	uint8_t *s = blk + (str_at - info);
-	uint64_t s_gpa = str_at;
-#define PUT_STR(str, field)                                                                        \
-	do {                                                                                       \
-		size_t n_ = str_size(str);                                                         \
-		if (str)                                                                           \
-			memcpy(s, str, n_);                                                        \
-		(field) = (uint32_t)s_gpa;                                                         \
-		s += n_;                                                                           \
-		s_gpa += n_;                                                                       \
-	} while (0)
-	struct multiboot_info mbi = {0};
-
-	PUT_STR(p->cmdline, mbi.cmdline);
-	PUT_STR(loader, mbi.boot_loader_name);
-	for (uint32_t i = 0; i < p->nr_modules; i++)
-		PUT_STR(p->modules[i].cmdline, mods[i].string);
-#undef PUT_STR
-	memcpy(blk + (mods_at - info), mods, (size_t)p->nr_modules * sizeof(mods[0]));
-	for (uint32_t i = 0; i < p->nr_e820; i++) {
-		struct multiboot_mmap_entry me = {.size = 20,
-						  .addr = p->e820[i].addr,
-						  .len = p->e820[i].size,
-						  .type = p->e820[i].type};
-
-		memcpy(blk + (mmap_at - info) + i * sizeof(me), &me, sizeof(me));
-	}
-	mbi.flags = MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_MEM_MAP |
-		    MULTIBOOT_INFO_LOADER_NAME | (p->nr_modules ? MULTIBOOT_INFO_MODS : 0);
-	mbi.mem_lower = (uint32_t)ram_kib_from(p, 0, 640 * 1024);
-	mbi.mem_upper = (uint32_t)ram_kib_from(p, E820_1M, LIMIT_4G);
-	mbi.mods_count = p->nr_modules;
-	mbi.mods_addr = p->nr_modules ? (uint32_t)mods_at : 0;
-	mbi.mmap_addr = (uint32_t)mmap_at;
-	mbi.mmap_length = p->nr_e820 * (uint32_t)sizeof(struct multiboot_mmap_entry);
-	memcpy(blk, &mbi, sizeof(mbi));
+	if (blk)
+		write_info(p, blk, info, total, mods);
 
 	*bs = (struct boot_state){
 	    .mode = BOOT_CPU_PROT32,

@@ -140,6 +140,8 @@ struct multiboot_params {
  * Returns 0, -ENOEXEC (not multiboot), -EINVAL (malformed or lying image,
  * bad parameters), -ENOMEM (does not fit in guest RAM below 4 GiB). A
  * message names the problem. On error guest memory may have been written.
+ * @gm == NULL: check only (every check of a load against @p->e820, nothing
+ * written; @bs is still filled): what `ssivm run` does before /dev/kvm.
  */
 int multiboot_load(const struct guest_mem *gm, const struct multiboot_params *p,
 		   struct boot_state *bs);

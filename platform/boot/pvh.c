@@ -48,8 +48,20 @@ _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "hvm memmap entry is
 #define PVH_MEMMAP (LINUX_ZEROPAGE + 128)
 #define PVH_MEMMAP_MAX ((PAGE - 128) / sizeof(struct hvm_memmap_table_entry))
 
-static int load_segments(const struct guest_mem *gm, const struct linux_load_params *p,
-			 uint64_t *end)
+/* [gpa, gpa+len) lies in one RAM range of @map. */
+static bool in_ram(const struct memmap *map, uint64_t gpa, uint64_t len)
+{
+	const struct mem_range *r = memmap_find(map, gpa);
+
+	return r && len <= r->size - (gpa - r->gpa);
+}
+
+/*
+ * Every PT_LOAD segment: inside the file, inside one RAM range above 1 MiB.
+ * With @gm, copied there (bss cleared). *@end: the first byte above them.
+ */
+static int load_segments(const struct memmap *map, const struct guest_mem *gm,
+			 const struct linux_load_params *p, uint64_t *end)
 {
 	const uint8_t *img = p->image;
 	Elf64_Ehdr eh;
@@ -72,8 +84,7 @@ static int load_segments(const struct guest_mem *gm, const struct linux_load_par
 			       p->size);
 			return -ENOEXEC;
 		}
-		dst = guest_mem_ptr(gm, ph.p_paddr, ph.p_memsz);
-		if (!dst || ph.p_paddr < E820_1M) {
+		if (!in_ram(map, ph.p_paddr, ph.p_memsz) || ph.p_paddr < E820_1M) {
 			pr_err(
 			    "kernel %s: ELF segment %u at 0x%llx+0x%llx is not in guest RAM above "
 			    "1 MiB",
@@ -81,8 +92,13 @@ static int load_segments(const struct guest_mem *gm, const struct linux_load_par
 			    (unsigned long long)ph.p_memsz);
 			return -ENOMEM;
 		}
-		memcpy(dst, img + ph.p_offset, ph.p_filesz);
-		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		if (gm) {
+			dst = guest_mem_ptr(gm, ph.p_paddr, ph.p_memsz);
+			if (!dst)
+				return -ENOMEM;
+			memcpy(dst, img + ph.p_offset, ph.p_filesz);
+			memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		}
 		if (ph.p_paddr + ph.p_memsz > *end)
 			*end = ph.p_paddr + ph.p_memsz;
 	}
@@ -93,17 +109,16 @@ static int load_segments(const struct guest_mem *gm, const struct linux_load_par
 	return 0;
 }
 
-int pvh_load(const struct guest_mem *gm, const struct linux_load_params *p, struct boot_state *st)
+/* Everything but the copies: shared by pvh_plan() and pvh_load(). */
+static int pvh_check(const struct memmap *map, const struct guest_mem *gm,
+		     const struct linux_load_params *p, uint64_t *initrd_addr)
 {
-	uint64_t entry = boot_elf_pvh_entry(p->image, p->size), kend, initrd_addr = 0;
+	uint64_t entry = boot_elf_pvh_entry(p->image, p->size), kend;
 	size_t cmdlen = p->cmdline ? strlen(p->cmdline) : 0;
 	struct e820_entry e820[PVH_MEMMAP_MAX];
-	struct hvm_start_info *si;
-	struct hvm_memmap_table_entry *mm;
-	uint64_t *gdt;
-	char *cmd;
 	int n, ret;
 
+	*initrd_addr = 0;
 	if (!entry) {
 		pr_err("kernel %s: no PVH entry note", p->path);
 		return -ENOEXEC;
@@ -113,13 +128,55 @@ int pvh_load(const struct guest_mem *gm, const struct linux_load_params *p, stru
 		       (unsigned long long)entry);
 		return -ENOEXEC;
 	}
-	ret = load_segments(gm, p, &kend);
+	ret = boot_check_cmdline(p->path, BOOT_FMT_ELF_PVH, p->image, p->size, p->cmdline);
 	if (ret)
 		return ret;
-	if (cmdlen >= LINUX_CMDLINE_MAX) {
-		pr_err("kernel %s: command line of %zu bytes is too long", p->path, cmdlen);
-		return -E2BIG;
+	ret = load_segments(map, gm, p, &kend);
+	if (ret)
+		return ret;
+	if (!in_ram(map, LINUX_CMDLINE, cmdlen + 1) || !in_ram(map, LINUX_ZEROPAGE, PAGE) ||
+	    !in_ram(map, LINUX_GDT, 4 * 8)) {
+		pr_err("kernel %s: guest RAM does not cover the PVH start info below 0x%llx",
+		       p->path, (unsigned long long)(LINUX_CMDLINE + cmdlen + 1));
+		return -ENOMEM;
 	}
+	if (p->initrd && p->initrd_size) {
+		kend = (kend + PAGE - 1) & ~(PAGE - 1);
+		if (linux_place_initrd(map, p->initrd_size, kend, MEMMAP_HOLE_START - 1,
+				       initrd_addr)) {
+			pr_err(
+			    "initrd: %zu bytes do not fit in guest RAM above the kernel (0x%llx)",
+			    p->initrd_size, (unsigned long long)kend);
+			return -ENOMEM;
+		}
+	}
+	n = e820_build(map, e820, PVH_MEMMAP_MAX);
+	if (n < 0) {
+		pr_err("e820: the memory layout does not fit the PVH memory map (%d)", n);
+		return n;
+	}
+	return 0;
+}
+
+int pvh_plan(const struct memmap *map, const struct linux_load_params *p, uint64_t *initrd_addr)
+{
+	return pvh_check(map, NULL, p, initrd_addr);
+}
+
+int pvh_load(const struct guest_mem *gm, const struct linux_load_params *p, struct boot_state *st)
+{
+	uint64_t entry = boot_elf_pvh_entry(p->image, p->size), initrd_addr;
+	size_t cmdlen = p->cmdline ? strlen(p->cmdline) : 0;
+	struct e820_entry e820[PVH_MEMMAP_MAX];
+	struct hvm_start_info *si;
+	struct hvm_memmap_table_entry *mm;
+	uint64_t *gdt;
+	char *cmd;
+	int n, ret;
+
+	ret = pvh_check(gm->map, gm, p, &initrd_addr);
+	if (ret)
+		return ret;
 	cmd = guest_mem_ptr(gm, LINUX_CMDLINE, cmdlen + 1);
 	si = guest_mem_ptr(gm, LINUX_ZEROPAGE, PAGE);
 	gdt = guest_mem_ptr(gm, LINUX_GDT, 4 * 8);
@@ -131,18 +188,10 @@ int pvh_load(const struct guest_mem *gm, const struct linux_load_params *p, stru
 	si->version = 1;
 	si->cmdline_paddr = LINUX_CMDLINE;
 	si->rsdp_paddr = p->rsdp_gpa;
-	if (p->initrd && p->initrd_size) {
+	if (initrd_addr) {
 		struct hvm_modlist_entry *mod =
 		    (void *)((uint8_t *)si + (PVH_MODLIST - LINUX_ZEROPAGE));
 
-		kend = (kend + PAGE - 1) & ~(PAGE - 1);
-		if (linux_place_initrd(gm->map, p->initrd_size, kend, MEMMAP_HOLE_START - 1,
-				       &initrd_addr)) {
-			pr_err(
-			    "initrd: %zu bytes do not fit in guest RAM above the kernel (0x%llx)",
-			    p->initrd_size, (unsigned long long)kend);
-			return -ENOMEM;
-		}
 		memcpy(guest_mem_ptr(gm, initrd_addr, p->initrd_size), p->initrd, p->initrd_size);
 		mod->paddr = initrd_addr;
 		mod->size = p->initrd_size;
@@ -150,10 +199,8 @@ int pvh_load(const struct guest_mem *gm, const struct linux_load_params *p, stru
 		si->modlist_paddr = PVH_MODLIST;
 	}
 	n = e820_build(gm->map, e820, PVH_MEMMAP_MAX);
-	if (n < 0) {
-		pr_err("e820: the memory layout does not fit the PVH memory map (%d)", n);
+	if (n < 0)
 		return n;
-	}
 	mm = (void *)((uint8_t *)si + (PVH_MEMMAP - LINUX_ZEROPAGE));
 	for (int i = 0; i < n; i++)
 		mm[i] = (struct hvm_memmap_table_entry){
@@ -171,9 +218,7 @@ int pvh_load(const struct guest_mem *gm, const struct linux_load_params *p, stru
 	st->rbx = LINUX_ZEROPAGE;
 	st->rsp = LINUX_STACK;
 	st->gdt_gpa = LINUX_GDT;
-	pr_debug("kernel %s: PVH entry 0x%llx, image ends at 0x%llx, initrd at 0x%llx, %d memory "
-		 "map entries",
-		 p->path, (unsigned long long)entry, (unsigned long long)kend,
-		 (unsigned long long)initrd_addr, n);
+	pr_debug("kernel %s: PVH entry 0x%llx, initrd at 0x%llx, %d memory map entries", p->path,
+		 (unsigned long long)entry, (unsigned long long)initrd_addr, n);
 	return 0;
 }

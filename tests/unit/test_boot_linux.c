@@ -18,46 +18,7 @@
 
 #include <cmocka.h>
 
-#include "platform/boot/detect.h"
-#include "platform/boot/e820.h"
-#include "platform/boot/linux.h"
-
-#define MiB (1024ULL * 1024)
-#define KSIZE (64 * 1024)
-#define SETUP (5 * 512)
-
-/* A synthetic bzImage: setup (4 sectors + boot sector) + KSIZE of kernel. */
-static uint8_t *fake_bzimage(size_t *size)
-{
-	uint8_t *img = calloc(1, SETUP + KSIZE);
-	struct setup_header h = {0};
-
-	h.setup_sects = 4;
-	h.boot_flag = 0xAA55;
-	h.header = 0x53726448; /* "HdrS" */
-	h.version = 0x020f;
-	h.loadflags = LOADED_HIGH;
-	h.syssize = KSIZE / 16;
-	h.xloadflags = XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G;
-	h.init_size = 1 * MiB;
-	h.pref_address = 16 * MiB;
-	h.kernel_alignment = 2 * MiB;
-	h.relocatable_kernel = 1;
-	h.initrd_addr_max = 0x7fffffff;
-	h.cmdline_size = 2047;
-	memcpy(img + 0x1f1, &h, sizeof(h));
-	img[0x200] = 0xeb;
-	img[0x201] = 0x6a; /* header ends at 0x26c */
-	for (int i = 0; i < KSIZE; i++)
-		img[SETUP + i] = (uint8_t)(i * 13 + 7);
-	*size = SETUP + KSIZE;
-	return img;
-}
-
-static struct setup_header *hdr(uint8_t *img)
-{
-	return (struct setup_header *)(img + 0x1f1);
-}
+#include "tests/unit/boot_test_util.h"
 
 static void test_parse_good(void **state)
 {
@@ -139,27 +100,6 @@ static void test_parse_bad(void **state)
 	}
 }
 
-struct vmem {
-	struct memmap map;
-	struct guest_mem gm;
-	uint8_t *ram;
-};
-
-static void vmem_init(struct vmem *v, uint64_t n0, uint64_t n1)
-{
-	static struct ssivm_config cfg;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.nr_nodes = 2;
-	cfg.nodes[0].mem_bytes = n0;
-	cfg.nodes[1].mem_bytes = n1;
-	assert_int_equal(memmap_build(&cfg, &v->map), 0);
-	v->ram = calloc(1, v->map.ram_bytes);
-	assert_non_null(v->ram);
-	v->gm.base = v->ram;
-	v->gm.map = &v->map;
-}
-
 static void test_load(void **state)
 {
 	size_t size;
@@ -229,12 +169,22 @@ static void test_load(void **state)
 	assert_int_equal(linux_load(&v.gm, &p, &st), -ENOMEM);
 	free(big);
 	free(v.ram);
-	/* a guest too small for the kernel at 16 MiB loads it at 1 MiB */
+	/* a guest without RAM from pref_address (16 MiB) up is refused: the kernel
+	 * never runs below it (head_64.S moves a relocatable kernel up to it) */
 	vmem_init(&v, 4 * MiB, 4 * MiB);
 	p.initrd = NULL;
 	p.initrd_size = 0;
+	assert_int_equal(linux_load(&v.gm, &p, &st), -ENOMEM);
+	free(v.ram);
+	/* [16M, 17M) across two RAM ranges: the next aligned spot above that
+	 * one range holds, 18 MiB (kernel_alignment 2 MiB) */
+	vmem_init(&v, 16 * MiB + 512 * 1024, 16 * MiB);
 	assert_int_equal(linux_load(&v.gm, &p, &st), 0);
-	assert_int_equal(st.rip, 1 * MiB + 0x200);
+	assert_int_equal(st.rip, 18 * MiB + 0x200);
+	assert_memory_equal(v.ram + 18 * MiB, img + SETUP, KSIZE);
+	/* not relocatable: pref_address or nothing */
+	hdr(img)->relocatable_kernel = 0;
+	assert_int_equal(linux_load(&v.gm, &p, &st), -ENOMEM);
 	free(v.ram);
 	free(img);
 }
@@ -321,37 +271,6 @@ static void test_detect(void **state)
 	memcpy(img, &eh, sizeof(eh));
 	assert_int_equal(boot_detect(img, sizeof(img)), BOOT_FMT_UNKNOWN);
 	assert_int_equal(boot_image_check("elf", img, sizeof(img)), -ENOEXEC);
-}
-
-/* A synthetic ELF vmlinux: one PT_LOAD at 2 MiB, one PT_NOTE with the PVH
- * entry. */
-static uint8_t *fake_vmlinux(size_t *size)
-{
-	size_t sz = 8192 + 4096;
-	uint8_t *img = calloc(1, sz);
-	Elf64_Ehdr eh = {.e_ident = {0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT},
-			 .e_type = ET_EXEC,
-			 .e_machine = EM_X86_64,
-			 .e_phoff = 64,
-			 .e_phentsize = sizeof(Elf64_Phdr),
-			 .e_phnum = 2};
-	Elf64_Phdr ph[2] = {
-	    {.p_type = PT_NOTE, .p_offset = 512, .p_filesz = 20},
-	    {.p_type = PT_LOAD,
-	     .p_offset = 8192,
-	     .p_paddr = 2 * MiB,
-	     .p_filesz = 4096,
-	     .p_memsz = 3 * 4096},
-	};
-	uint32_t note[5] = {4, 4, 18, 0x006e6558, 2 * MiB + 0x40};
-
-	memcpy(img, &eh, sizeof(eh));
-	memcpy(img + 64, ph, sizeof(ph));
-	memcpy(img + 512, note, sizeof(note));
-	for (int i = 0; i < 4096; i++)
-		img[8192 + i] = (uint8_t)(i * 7);
-	*size = sz;
-	return img;
 }
 
 static void test_pvh(void **state)
