@@ -461,6 +461,22 @@ int span_node_run(const struct ssivm_config *cfg, uint32_t self, enum irq_mode m
 	status = vm_run(n->vm);
 	if (__atomic_load_n(&n->dsm_failed, __ATOMIC_ACQUIRE))
 		status = VM_STATUS_ERROR;
+	{
+		struct irq_stats is;
+		struct cluster_stats cs;
+
+		irq_get_stats(&is);
+		cluster_get_stats(n->cl, &cs);
+		pr_info("node %u: interrupts: %llu delivered here, %llu sent to other nodes, %llu "
+			"IPIs caught by proxies; control channel: %llu accesses forwarded (mean "
+			"round trip %.1f us), %llu served, interrupt messages %llu sent %llu "
+			"received, %llu refused",
+			self, (unsigned long long)is.delivered, (unsigned long long)is.forwarded,
+			(unsigned long long)is.proxy_captured, (unsigned long long)cs.io_forwarded,
+			cs.io_forwarded ? (double)cs.io_round_trip_ns / cs.io_forwarded / 1e3 : 0.0,
+			(unsigned long long)cs.io_served, (unsigned long long)cs.sent[CL_IRQ],
+			(unsigned long long)cs.recv[CL_IRQ], (unsigned long long)cs.rejected);
+	}
 	if (n->dsm) {
 		char sum[2048];
 
