@@ -1,6 +1,7 @@
 # transport/ — the transport interface and its UCX implementation (docs/transport.md).
 TRANSPORT_WIRE_OBJS := $(call objs,transport/wire.c)
-TRANSPORT_OBJS := $(TRANSPORT_WIRE_OBJS) $(call objs,transport/rendezvous.c transport/ucx.c transport/datapath.c transport/liveness.c)
+TRANSPORT_HELLO_OBJS := $(call objs,transport/hello.c)
+TRANSPORT_OBJS := $(TRANSPORT_WIRE_OBJS) $(TRANSPORT_HELLO_OBJS) $(call objs,transport/rdv_inbox.c transport/rendezvous.c transport/ucx.c transport/datapath.c transport/liveness.c)
 SSIVM_OBJS += $(TRANSPORT_OBJS)
 TRANSPORT_FLOOR_OBJS := $(call objs,transport/rtt.c)
 SSIVM_OBJS += $(TRANSPORT_FLOOR_OBJS)

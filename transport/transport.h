@@ -111,6 +111,33 @@ enum transport_reject {
 /* Text for a reject reason ("bad magic", ...); never NULL. */
 const char *transport_reject_name(unsigned reason);
 
+/*
+ * Why a connection to the rendezvous port was refused (transport_open, and
+ * afterwards: the port stays open so that a late or duplicate node is told
+ * why it cannot join). Counted per reason in transport_stats.hello_rejected[];
+ * transport_hello_reject_name() gives the text. See docs/transport.md.
+ */
+enum transport_hello_reject {
+	TRANSPORT_HELLO_REJ_JUNK = 0,  /* not a hello at all (bad magic) */
+	TRANSPORT_HELLO_REJ_MALFORMED, /* unknown frame type, reserved bits, field out of range */
+	TRANSPORT_HELLO_REJ_CHECKSUM,  /* checksum does not match (corrupt or truncated) */
+	TRANSPORT_HELLO_REJ_VERSION,   /* another rendezvous version */
+	TRANSPORT_HELLO_REJ_CLUSTER,   /* another cluster size */
+	TRANSPORT_HELLO_REJ_TLS,       /* another tls setting */
+	TRANSPORT_HELLO_REJ_NODE,      /* node ids that do not fit this connection */
+	TRANSPORT_HELLO_REJ_ADDRESS,   /* UCX worker address: bad length or unknown format */
+	TRANSPORT_HELLO_REJ_SOURCE,    /* came from another IP than the node it claims */
+	TRANSPORT_HELLO_REJ_DUPLICATE, /* claims a node that is already connected */
+	TRANSPORT_HELLO_REJ_LATE,      /* claims a node already declared down */
+	TRANSPORT_HELLO_REJ_TIMEOUT,   /* no complete hello within the per-connection limit */
+	TRANSPORT_HELLO_REJ_CLOSED,    /* closed before a complete hello */
+	TRANSPORT_HELLO_REJ_OVERFLOW,  /* too many connections waiting: the oldest dropped */
+	TRANSPORT_HELLO_REJ_NR
+};
+
+/* Text for a hello reject reason ("checksum mismatch", ...); never NULL. */
+const char *transport_hello_reject_name(unsigned reason);
+
 /* Counters since transport_open. Message counts exclude heartbeats; bytes
  * count control messages plus pages (not wire headers). */
 struct transport_stats {
@@ -124,6 +151,9 @@ struct transport_stats {
 	uint64_t send_errors; /* sends that failed after being accepted (completion error) */
 	uint64_t rejected_total;
 	uint64_t rejected[TRANSPORT_REJ_NR];
+	/* Connections to the rendezvous port refused (during and after transport_open). */
+	uint64_t hellos_rejected;
+	uint64_t hello_rejected[TRANSPORT_HELLO_REJ_NR];
 };
 
 /*
