@@ -8,6 +8,8 @@ SSIVM_OBJS += $(TRANSPORT_FLOOR_OBJS)
 
 # tp-node: one node of the multi-process transport tests, and the RTT floor.
 $(eval $(call program,tp-node,tests/multiproc/tp_node.c tests/multiproc/tp_evil.c,$(TRANSPORT_OBJS) $(TRANSPORT_FLOOR_OBJS) $(COMMON_OBJS),$(UCX_LIBS)))
+# tp-hello-evil: a hostile client of the rendezvous port (tests/multiproc/transport-rdv.sh).
+$(eval $(call program,tp-hello-evil,tests/multiproc/tp_hello_evil.c,$(TRANSPORT_HELLO_OBJS)))
 
 # Unit tests (cmocka).
 $(eval $(call unit_test,test_transport_wire,tests/unit/test_transport_wire.c,$(TRANSPORT_WIRE_OBJS)))
@@ -17,6 +19,9 @@ $(eval $(call unit_test,test_transport_api,tests/unit/test_transport_api.c,$(TRA
 # Multi-process tests (tests/multiproc/transport-run.sh FABRIC N SCENARIO, one wrapper each).
 TRANSPORT_MP_TESTS := tcp-2 tcp-3 tcp-4 shm-2 shm-3 shm-4 evil-tcp evil-shm kill-tcp kill-shm hang-tcp hang-shm
 TEST_LIST += $(foreach t,$(TRANSPORT_MP_TESTS),multiproc:transport-$(t):tests/multiproc/transport-$(t).sh)
+# Hostile and mistaken input on the rendezvous port (tests/multiproc/transport-rdv.sh SCENARIO).
+TRANSPORT_RDV_TESTS := badhello silent nodecount stranger duplicate
+TEST_LIST += $(foreach t,$(TRANSPORT_RDV_TESTS),multiproc:transport-rdv-$(t):tests/multiproc/transport-rdv-$(t).sh)
 # With netem delay/jitter: boots the KVM sandbox where the host lacks sch_netem (~50 s): make check-e2e.
 TEST_LIST += e2e:transport-netem-3:tests/multiproc/transport-netem-3.sh
 
