@@ -22,6 +22,8 @@ TEST_LIST += $(foreach t,$(TRANSPORT_MP_TESTS),multiproc:transport-$(t):tests/mu
 # Hostile and mistaken input on the rendezvous port (tests/multiproc/transport-rdv.sh SCENARIO).
 TRANSPORT_RDV_TESTS := badhello silent nodecount stranger duplicate
 TEST_LIST += $(foreach t,$(TRANSPORT_RDV_TESTS),multiproc:transport-rdv-$(t):tests/multiproc/transport-rdv-$(t).sh)
+# The test programs refuse junk numbers (exit 2, a message naming the option).
+TEST_LIST += multiproc:transport-args:tests/multiproc/transport-args.sh
 # With netem delay/jitter: boots the KVM sandbox where the host lacks sch_netem (~50 s): make check-e2e.
 TEST_LIST += e2e:transport-netem-3:tests/multiproc/transport-netem-3.sh
 
