@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
@@ -33,6 +34,52 @@ void rdv_format_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 	} else {
 		snprintf(buf, len, "(address family %u)", ss->ss_family);
 	}
+}
+
+int rdv_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned *sslen)
+{
+	char host[256];
+	const char *port, *h = s;
+	size_t hl;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+	struct addrinfo *res = NULL;
+	int rc;
+
+	if (!s)
+		return -EINVAL;
+	if (*s == '[') {
+		const char *end = strchr(s, ']');
+
+		if (!end || end[1] != ':')
+			goto bad;
+		h = s + 1;
+		hl = (size_t)(end - h);
+		port = end + 2;
+	} else {
+		port = strrchr(s, ':');
+		if (!port)
+			goto bad;
+		hl = (size_t)(port - s);
+		port++;
+	}
+	if (hl == 0 || hl >= sizeof(host) || !*port || strlen(port) > 5 ||
+	    strspn(port, "0123456789") != strlen(port) || strtoul(port, NULL, 10) == 0 ||
+	    strtoul(port, NULL, 10) > 65535)
+		goto bad;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc || !res) {
+		pr_err("transport: cannot resolve '%s': %s", s, gai_strerror(rc));
+		return -EINVAL;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+bad:
+	pr_err("transport: bad node address '%s' (expected ip:port or [ipv6]:port)", s);
+	return -EINVAL;
 }
 
 /* The IPv4 address of ss (also when IPv4-mapped IPv6); 0 when it has none. */

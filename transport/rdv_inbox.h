@@ -15,7 +15,9 @@
  * when it was a well-formed hello, and closed; the inbox goes on.
  *
  * Used on the transport's thread only: by rdv_connect_all() during
- * transport_open (polling) and from transport_progress() afterwards.
+ * transport_open (polling) and from transport_progress() afterwards. The
+ * address helpers at the end (parse, format, compare) serve the whole
+ * rendezvous.
  */
 #ifndef SSIVM_TRANSPORT_RDV_INBOX_H
 #define SSIVM_TRANSPORT_RDV_INBOX_H
@@ -98,6 +100,12 @@ unsigned rdv_inbox_pollfds(const struct rdv_inbox *ib, struct pollfd *pfd, unsig
 
 /* Close every waiting connection and the listener. */
 void rdv_inbox_close(struct rdv_inbox *ib);
+
+/*
+ * Parse "host:port" or "[v6]:port" into a socket address. Returns 0 or
+ * -EINVAL (logged with the string).
+ */
+int rdv_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned *sslen);
 
 /* "ip:port" of a socket address into buf (RDV_WHO_LEN). */
 void rdv_format_addr(const struct sockaddr_storage *ss, char *buf, size_t len);

@@ -59,12 +59,6 @@ uint64_t rdv_now_ms(void);
 uint64_t rdv_now_ns(void);
 
 /*
- * Parse "host:port" or "[v6]:port" into a socket address. Returns 0 or
- * -EINVAL (logged with the string).
- */
-int rdv_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned *sslen);
-
-/*
  * Connect every pair. peers[] has nr_nodes entries (peers[self] untouched).
  * ib receives the listening socket and the connections still waiting on it
  * (lfd -1 for the node with the largest id, which listens for nobody); its

@@ -159,14 +159,21 @@ struct transport_stats {
 /*
  * Rendezvous with every other node and connect every pair: exchange UCX
  * worker addresses over a TCP side socket (listen on addrs[self], connect to
- * the nodes with a smaller id, accept those with a larger id), create the UCX
- * endpoints, then wait until every node reports ready. Blocks for at most
- * connect_timeout_ms. On success *out is the transport and 0 is returned.
- * Errors: -EINVAL (bad parameters, logged), -ETIMEDOUT (a node did not show
- * up in time: the message names it and its address), -EPROTO (a node sent a
- * bad rendezvous message or uses another wire version / tls setting),
- * -EADDRINUSE and other -errno from sockets, -EIO (UCX failed; its status is
- * logged). The side sockets stay open to detect dead peers quickly.
+ * the nodes with a smaller id from addrs[self]'s IP, accept those with a
+ * larger id), create the UCX endpoints, then wait until every node reports
+ * ready. Blocks for at most connect_timeout_ms. Every hello is checked before
+ * UCX sees its address; one that is junk, forged or from a node configured
+ * differently is refused, counted (hello_rejected[]) and logged with the
+ * connection's IP:port, and the node keeps waiting for the real peer. On
+ * success *out is the transport and 0 is returned. Errors: -EINVAL (bad
+ * parameters, logged), -ETIMEDOUT (a node did not show up in time: the
+ * message names it, its address and what was refused in its name), -EPROTO (a
+ * node we connected to refused us or answered with a hello of another
+ * configuration -- version, cluster size, tls setting, node id -- or, at the
+ * deadline, a missing node had sent such a hello), -EADDRINUSE and other
+ * -errno from sockets, -EIO (UCX failed; its status is logged). The side
+ * sockets stay open to detect dead peers quickly, and the rendezvous port
+ * stays open to refuse (and count) late or duplicate claims of a node.
  */
 int transport_open(const struct transport_params *p, struct transport **out);
 
