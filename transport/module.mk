@@ -20,7 +20,7 @@ $(eval $(call unit_test,test_transport_api,tests/unit/test_transport_api.c,$(TRA
 TRANSPORT_MP_TESTS := tcp-2 tcp-3 tcp-4 shm-2 shm-3 shm-4 evil-tcp evil-shm kill-tcp kill-shm hang-tcp hang-shm
 TEST_LIST += $(foreach t,$(TRANSPORT_MP_TESTS),multiproc:transport-$(t):tests/multiproc/transport-$(t).sh)
 # Hostile and mistaken input on the rendezvous port (tests/multiproc/transport-rdv.sh SCENARIO).
-TRANSPORT_RDV_TESTS := badhello silent nodecount stranger duplicate
+TRANSPORT_RDV_TESTS := badhello silent nodecount stranger duplicate duplicate3
 TEST_LIST += $(foreach t,$(TRANSPORT_RDV_TESTS),multiproc:transport-rdv-$(t):tests/multiproc/transport-rdv-$(t).sh)
 # The test programs refuse junk numbers (exit 2, a message naming the option).
 TEST_LIST += multiproc:transport-args:tests/multiproc/transport-args.sh

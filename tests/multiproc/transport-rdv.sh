@@ -24,6 +24,10 @@
 #              refused with "node 1 is claimed by two processes: A and B";
 #              then a third node 1 starts after the cluster formed and is told
 #              the same (not "node 0 did not show up").
+#   duplicate3 a cluster of three (host 2 is node 2): while node 0 still waits
+#              for node 1, a second node-2 process is refused ("... A
+#              (connected first) and B"); after the join a second node 1
+#              cannot listen on node 1's address and says so.
 # Exit 0 pass, 77 skip (reason on the last line), 1 fail. Everything it starts
 # (processes, namespaces) is removed on exit, also on failure.
 set -u
@@ -62,8 +66,8 @@ fail() {
 	exit 1
 }
 
-case $scenario in badhello | silent | nodecount | stranger | duplicate) ;; *)
-	echo "usage: transport-rdv.sh badhello|silent|nodecount|stranger|duplicate"
+case $scenario in badhello | silent | nodecount | stranger | duplicate | duplicate3) ;; *)
+	echo "usage: transport-rdv.sh badhello|silent|nodecount|stranger|duplicate|duplicate3"
 	exit 2
 	;;
 esac
@@ -73,6 +77,7 @@ ip netns list >/dev/null 2>&1 || skip "ip netns is not available"
 out=$("$nc" up "$tag" 3 2>&1) || skip "cannot create namespaces: $out"
 ip0=$("$nc" addr "$tag" 0) ip1=$("$nc" addr "$tag" 1) ip2=$("$nc" addr "$tag" 2)
 addrs=$ip0:7400,$ip1:7400
+[ "$scenario" = duplicate3 ] && addrs=$addrs,$ip2:7400
 
 # start_node NAME HOST ARGS...: tp-node in host HOST, output in NAME.log
 start_node() {
@@ -222,10 +227,10 @@ stranger)
 	total node0 1
 	;;
 duplicate)
-	start_node a 1 -i 1 -C 15000 -D 4000
-	start_node b 1 -i 1 -C 15000 -D 4000
+	start_node a 1 -i 1 -C 15000 -D 3000
+	start_node b 1 -i 1 -C 15000 -D 3000
 	sleep 0.3
-	start_node node0 0 -i 0 -C 15000 -D 4000
+	start_node node0 0 -i 0 -C 15000 -D 3000
 	# exactly one of a and b joins; the other is told who holds node 1
 	loser=
 	for ((k = 0; k < 200; k++)); do
@@ -259,6 +264,36 @@ duplicate)
 	joined node0 "$winner"
 	counted node0 "node claimed twice" 2
 	total node0 2
+	;;
+duplicate3)
+	start_node node0 0 -i 0 -C 15000 -D 2000
+	start_node a 2 -i 2 -C 15000 -D 2000
+	# node 0 took a's hello (an established side socket) and still waits for node 1
+	for ((k = 0; k < 100; k++)); do
+		[ -n "$("$nc" exec "$tag" 0 ss -Htn state established '( sport = :7400 )')" ] && break
+		sleep 0.05
+	done
+	timeout 20 "$nc" exec "$tag" 2 "$node_bin" -n "$addrs" -t tcp -i 2 -C 5000 >"$logdir/b.log" 2>&1
+	rc=$?
+	[ $rc = 2 ] || fail "the second node 2 exited with $rc, expected 2"
+	grep -F "node 0 ($ip0:7400) refused our hello: node 2 is claimed by two processes: $ip2:" \
+		"$logdir/b.log" | grep -q "(connected first) and $ip2:[0-9]*\$" ||
+		fail "the second node 2 was not told who holds node 2"
+	alive
+	start_node node1 1 -i 1 -C 15000 -D 2000
+	for ((k = 0; k < 100; k++)); do
+		grep -q ": connected to 2 nodes" "$logdir/node1.log" && break
+		sleep 0.05
+	done
+	timeout 20 "$nc" exec "$tag" 1 "$node_bin" -n "$addrs" -t tcp -i 1 -C 5000 >"$logdir/c.log" 2>&1
+	rc=$?
+	[ $rc = 2 ] || fail "the second node 1 exited with $rc, expected 2"
+	grep -qF "node 1 cannot listen on $ip1:7400: Address already in use (another process there: node claimed twice?)" \
+		"$logdir/c.log" || fail "the second node 1 did not say why it cannot join"
+	joined node0 node1 a
+	counted node0 "node claimed twice" 1
+	total node0 1
+	total node1 0
 	;;
 esac
 ms=$((($(date +%s%N) - t0) / 1000000))
