@@ -175,6 +175,8 @@ static int start_connect(struct rdv *r, uint32_t j, uint64_t now)
 	/* from our own address: the other side checks that a hello claiming
 	 * node `self` comes from its IP */
 	if (src.ss_family == r->ss[j].ss_family) {
+		/* the port is picked at connect, not bind (retries every 20 ms) */
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 		if (src.ss_family == AF_INET)
 			((struct sockaddr_in *)&src)->sin_port = 0;
 		else
@@ -294,7 +296,9 @@ static int drive_link(struct rdv *r, uint32_t j, uint64_t now)
 
 		if (poll(&pfd, 1, 0) != 1)
 			return 0;
-		if (getsockopt(l->fd, SOL_SOCKET, SO_ERROR, &err, &el) || err) {
+		if (getsockopt(l->fd, SOL_SOCKET, SO_ERROR, &err, &el))
+			err = errno;
+		if (err) {
 			if (!retryable(err)) {
 				pr_err("transport: cannot connect to node %u at %s: %s", j,
 				       r->rp->addrs[j], strerror(err));
