@@ -53,7 +53,9 @@ CMOCKA_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 all:
 
 include mk/rules.mk
-include $(sort $(wildcard */module.mk */*/module.mk))
+# bench/ links the other parts' objects: its fragment is read last
+include $(sort $(filter-out bench/module.mk,$(wildcard */module.mk */*/module.mk)))
+include bench/module.mk
 
 all: $(BUILD)/ssivm $(ALL_TESTS_BIN) $(ALL_EXTRA)
 

@@ -29,6 +29,7 @@
  */
 #include "bench/dsm_floor.h"
 #include "common/log.h"
+#include "common/num.h"
 #include "dsm/metrics.h"
 #include "dsm/runtime.h"
 
@@ -47,6 +48,7 @@
 #define CTRL_PAGES 32u /* barriers (one page each) and release (the last), homed on node 0 */
 #define NR_SCEN 6
 #define MAX_PAR 16u
+#define P "dsm-fault-bench"
 /* the floors' histograms follow the scenarios' */
 enum { F_UFFD_BUSY = NR_SCEN, F_UFFD_POLL, F_UFFD_ONECPU, F_TP_BUSY, F_TP_BLOCK, F_END };
 #define NR_FLOORS (F_END - NR_SCEN)
@@ -139,6 +141,15 @@ static void on_fatal(void *arg, int err, const char *why)
 	_exit(3);
 }
 
+/* The port of IP:PORT, for nodes 0 and 1, whose transport floor uses PORT +
+ * 1000 and PORT + 1001. */
+static int floor_port(const char *addr, uint64_t *port)
+{
+	const char *colon = strrchr(addr, ':');
+
+	return colon ? num_parse_u64(colon + 1, 1, 65535 - 1001, port) : -EINVAL;
+}
+
 static void parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -157,10 +168,10 @@ static void parse(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			opt.node = (unsigned)atoi(optarg);
+			opt.node = num_flag_uint(P, "--node", optarg, 0, MAXN - 1);
 			break;
 		case 'n':
-			opt.nodes = (unsigned)atoi(optarg);
+			opt.nodes = num_flag_uint(P, "--nodes", optarg, 2, MAXN);
 			break;
 		case 'a':
 			list = optarg;
@@ -169,28 +180,29 @@ static void parse(int argc, char **argv)
 			opt.tls = optarg;
 			break;
 		case 'p':
-			opt.pages = (unsigned)atoi(optarg);
+			opt.pages = num_flag_uint(P, "--pages", optarg, 1, 1u << 16);
 			break;
 		case 'u':
-			opt.spin_us = (unsigned)atoi(optarg);
+			opt.spin_us = num_flag_uint(P, "--spin-us", optarg, 0, 1000000);
 			break;
 		case 'f':
-			opt.floor_faults = (unsigned)atoi(optarg);
+			opt.floor_faults = num_flag_uint(P, "--floor-faults", optarg, 1, 10000000);
 			break;
 		case 'r':
-			opt.rtt_iters = (unsigned)atoi(optarg);
+			opt.rtt_iters = num_flag_uint(P, "--rtt-iters", optarg, 1, 10000000);
 			break;
 		case 'w':
-			opt.spin_pending_us = (unsigned)atoi(optarg);
+			opt.spin_pending_us =
+			    num_flag_uint(P, "--spin-pending-us", optarg, 0, 1000000);
 			break;
 		case 'x':
-			opt.spin_max_us = (unsigned)atoi(optarg);
+			opt.spin_max_us = num_flag_uint(P, "--spin-max-us", optarg, 0, 1000000);
 			break;
 		case 'M':
 			opt.no_move = 1;
 			break;
 		case 't':
-			opt.par_threads = (unsigned)atoi(optarg);
+			opt.par_threads = num_flag_uint(P, "--par-threads", optarg, 1, MAX_PAR);
 			break;
 		case 'P':
 			if (dsm_policy_parse(&opt.policy, optarg))
@@ -200,8 +212,10 @@ static void parse(int argc, char **argv)
 			exit(2);
 		}
 	}
-	if (opt.nodes < 2 || opt.nodes > MAXN || opt.node >= opt.nodes || !list || !opt.pages ||
-	    opt.par_threads < 1 || opt.par_threads > MAX_PAR) {
+	if (opt.nodes && opt.node >= opt.nodes)
+		fprintf(stderr, "dsm-fault-bench: --node %u: not a node of --nodes %u (0..%u)\n",
+			opt.node, opt.nodes, opt.nodes - 1);
+	if (!opt.nodes || opt.node >= opt.nodes || !list) {
 		fprintf(stderr,
 			"usage: dsm-fault-bench --node I --nodes N (2..%u) --addrs "
 			"IP:PORT,... [--tls T] [--pages K] [--spin-us U] [--par-threads 1..%u]\n",
@@ -212,6 +226,14 @@ static void parse(int argc, char **argv)
 		opt.addrs[n] = strsep(&list, ",");
 		if (!opt.addrs[n] || !*opt.addrs[n]) {
 			fprintf(stderr, "dsm-fault-bench: --addrs needs %u addresses\n", opt.nodes);
+			exit(2);
+		}
+		if (n < 2 && floor_port(opt.addrs[n], &(uint64_t){0})) {
+			fprintf(stderr,
+				"dsm-fault-bench: --addrs: node %u's address '%s': expected "
+				"IP:PORT with a port of 1..%u (its transport floor uses PORT + "
+				"1000 and PORT + 1001)\n",
+				n, opt.addrs[n], 65535 - 1001);
 			exit(2);
 		}
 	}
@@ -280,12 +302,13 @@ static int transport_floor(int k, struct hist *h)
 	const char *addrs[2] = {a[0], a[1]};
 
 	for (int i = 0; i < 2; i++) {
-		char *colon = strrchr(opt.addrs[i], ':');
+		const char *colon = strrchr(opt.addrs[i], ':');
+		uint64_t port;
 
-		if (!colon)
-			return -EINVAL;
-		snprintf(a[i], sizeof(a[i]), "%.*s:%d", (int)(colon - opt.addrs[i]), opt.addrs[i],
-			 atoi(colon + 1) + 1000 + k);
+		if (floor_port(opt.addrs[i], &port))
+			return -EINVAL; /* refused by parse() already */
+		snprintf(a[i], sizeof(a[i]), "%.*s:%u", (int)(colon - opt.addrs[i]), opt.addrs[i],
+			 (unsigned)port + 1000u + (unsigned)k);
 	}
 	return bench_transport_floor(opt.node, addrs, opt.tls, opt.rtt_iters, k == 1, h);
 }

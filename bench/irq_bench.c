@@ -30,8 +30,9 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/num.h"
+#include "config/config.h"
 #include "control/command.h"
-#include "control/config.h"
 #include "irq/irq.h"
 #include "vcpu/vm.h"
 
@@ -298,16 +299,16 @@ int main(int argc, char **argv)
 			modes = strdup(optarg);
 			break;
 		case 'd':
-			idle_ms = atoi(optarg);
+			idle_ms = (int)num_flag_uint("irq_bench", "-d", optarg, 100, 600000);
 			break;
 		case 'r':
-			rounds = atoi(optarg);
+			rounds = (int)num_flag_uint("irq_bench", "-r", optarg, 1, 256);
 			break;
 		case 'g':
 			guest = optarg;
 			break;
 		case 'n':
-			reps = atoi(optarg);
+			reps = (int)num_flag_uint("irq_bench", "-n", optarg, 1, MAX_REPS);
 			break;
 		case 'c':
 			check = optarg;
@@ -320,11 +321,6 @@ int main(int argc, char **argv)
 					"[-r ipi_rounds] [-g guest.elf] [-v]\n");
 			return 2;
 		}
-	}
-	if (idle_ms < 100 || rounds < 1 || rounds > 256 || reps < 1 || reps > MAX_REPS) {
-		fprintf(stderr, "irq_bench: -d must be >= 100 ms, -r in 1..256, -n in 1..%d\n",
-			MAX_REPS);
-		return 2;
 	}
 	setenv("SSIVM_SERIAL_INPUT", "0", 1);
 	modes_arg = strdup(modes);

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "config/config.h"
 #include "control/command.h"
-#include "control/config.h"
 #include "platform/acpi/acpi.h"
 #include "platform/memmap.h"
 

@@ -17,19 +17,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster/launch.h"
+#include "cluster/node.h"
 #include "common/log.h"
+#include "config/config.h"
 #include "control/command.h"
-#include "control/config.h"
 #include "irq/irq.h"
 #include "platform/boot/detect.h"
 #include "vcpu/vm.h"
 
 #define EXIT_USAGE 2
 
-enum { OPT_HELP = 'h', OPT_IRQCHIP = 0x100 };
+enum { OPT_HELP = 'h', OPT_IRQCHIP = 0x100, OPT_NODE, OPT_LOG_DIR };
 
 struct run_opts {
 	enum irq_mode irq_mode;
+	bool irq_given;
+	int node;            /* --node K, or -1 */
+	const char *log_dir; /* --log-dir (local cluster) */
 };
 
 static void run_usage(FILE *out)
@@ -76,6 +81,23 @@ static int run_opt(int opt, const char *arg, void *opaque)
 			pr_err("--irqchip %s: expected kernel, split or user", arg);
 			return -EINVAL;
 		}
+		o->irq_given = true;
+		return 0;
+	case OPT_NODE: {
+		char *end;
+		long k;
+
+		errno = 0;
+		k = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || k < 0 || k >= SSIVM_MAX_HOSTS) {
+			pr_err("--node %s: expected a host number 0..%u", arg, SSIVM_MAX_HOSTS - 1);
+			return -EINVAL;
+		}
+		o->node = (int)k;
+		return 0;
+	}
+	case OPT_LOG_DIR:
+		o->log_dir = arg;
 		return 0;
 	}
 	return -EINVAL;
@@ -86,9 +108,12 @@ static int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"help", no_argument, NULL, OPT_HELP},
 	    {"irqchip", required_argument, NULL, OPT_IRQCHIP},
+	    {"node", required_argument, NULL, OPT_NODE},
+	    {"log-dir", required_argument, NULL, OPT_LOG_DIR},
 	    {0},
 	};
-	struct run_opts ro = {.irq_mode = IRQ_KERNEL};
+	struct run_opts ro = {.irq_mode = IRQ_KERNEL, .node = -1};
+	int self = 0;
 	struct config_extra_opts extra = {
 	    .opts = opts, .shortopts = "h", .handle = run_opt, .opaque = &ro};
 	struct ssivm_config cfg;
@@ -107,8 +132,37 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "ssivm run: bad options (see ssivm run --help)\n");
 		goto out;
 	}
-	if (config_validate(&cfg))
+	if (config_nr_hosts(&cfg) > 1) {
+		if (ro.irq_given && ro.irq_mode != IRQ_SPLIT) {
+			pr_err("--irqchip: a guest across hosts uses the split irqchip (in-kernel "
+			       "LAPIC, proxy vCPUs for the remote ones; docs/irq.md)");
+			goto out;
+		}
+		ro.irq_mode = IRQ_SPLIT;
+		self = span_which_node(&cfg, ro.node);
+		if (self == -2)
+			goto out;
+		if (self >= 0 && cfg.cluster.nr_addrs != config_nr_hosts(&cfg)) {
+			pr_err(
+			    "host %d of a guest across %u hosts: the hosts' addresses are needed "
+			    "(cluster.hosts in the file, or --hosts ADDR,...); without --node "
+			    "and a launcher's rank, `ssivm run` starts the whole cluster on "
+			    "this machine",
+			    self, config_nr_hosts(&cfg));
+			goto out;
+		}
+	} else if (ro.node > 0) {
+		pr_err("--node %d: the configuration runs on one host (no NUMA node has host > 0)",
+		       ro.node);
 		goto out;
+	}
+	/* only host 0 loads the kernel: the others need not have its files */
+	if (config_validate_for(&cfg, self <= 0 ? CONFIG_NEED_KERNEL : 0))
+		goto out;
+	if (self > 0) {
+		status = span_node_run(&cfg, (uint32_t)self, ro.irq_mode);
+		goto out;
+	}
 	/* The image is checked here, before /dev/kvm is opened. */
 	if (boot_read_file(cfg.kernel, "kernel", &img, &size))
 		goto out;
@@ -123,6 +177,11 @@ static int cmd_run(int argc, char **argv)
 	}
 	free(img);
 	img = NULL;
+	if (config_nr_hosts(&cfg) > 1) {
+		status = self < 0 ? span_launch_local(&cfg, argc, argv, ro.log_dir)
+				  : span_node_run(&cfg, 0, ro.irq_mode);
+		goto out;
+	}
 
 	struct vm_params p = {
 	    .cfg = &cfg, .irq_mode = ro.irq_mode, .hooks = irq_vcpu_hooks(ro.irq_mode)};

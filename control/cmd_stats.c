@@ -4,76 +4,148 @@
  * metrics a running node serves on its Unix socket (dsm/metrics.h) and print
  * them, raw (Prometheus text) or as a short readable summary.
  */
+#include "common/num.h"
 #include "control/command.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
-static char *read_socket(const char *path)
+/* The most a node's metrics may take: they are a few tens of KiB. */
+#define STATS_MAX_BYTES (4u << 20)
+#define STATS_DEFAULT_TIMEOUT_S 5u
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Connect to path by the deadline (a listener with a full backlog answers
+ * EAGAIN: retried until then). Returns the socket or -1 (message printed). */
+static int connect_by(const char *path, int64_t deadline, unsigned timeout_s)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	size_t cap = 16384, len = 0;
-	char *buf;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "ssivm stats: socket path too long: %s\n", path);
-		return NULL;
+		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "ssivm stats: cannot connect to %s: %s (is the node running?)\n",
-			path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		fprintf(stderr, "ssivm stats: cannot create a socket: %s\n", strerror(errno));
+		return -1;
+	}
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN && now_ms() < deadline) {
+			nanosleep(&(struct timespec){0, 10000000}, NULL);
+			continue;
+		}
+		if (errno == EAGAIN)
+			fprintf(stderr,
+				"ssivm stats: %s did not accept the connection within %u s (its "
+				"backlog is full)\n",
+				path, timeout_s);
+		else
+			fprintf(stderr,
+				"ssivm stats: cannot connect to %s: %s (is the node running?)\n",
+				path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The whole text the socket at path serves (connect, read to EOF), within
+ * timeout_s seconds for the whole exchange and at most STATS_MAX_BYTES.
+ * Returns it NUL-terminated (the caller frees it) or NULL with a message.
+ */
+static char *read_socket(const char *path, unsigned timeout_s)
+{
+	int64_t deadline = now_ms() + (int64_t)timeout_s * 1000;
+	size_t len = 0;
+	char *buf = NULL;
+	int fd;
+
+	fd = connect_by(path, deadline, timeout_s);
+	if (fd < 0)
+		return NULL;
+	/* one buffer for the most it may send, and one byte more to see that it
+	 * sent too much (pages are committed only as they are written) */
+	buf = malloc(STATS_MAX_BYTES + 2);
+	if (!buf) {
+		fprintf(stderr, "ssivm stats: out of memory: cannot allocate %u KiB to read %s\n",
+			(STATS_MAX_BYTES + 2) >> 10, path);
+		close(fd);
 		return NULL;
 	}
-	buf = malloc(cap);
-	while (buf) {
+	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - now_ms();
 		ssize_t r;
+		int pr;
 
-		if (poll(&p, 1, 5000) <= 0) {
-			fprintf(stderr, "ssivm stats: %s did not answer within 5 s\n", path);
-			free(buf);
-			buf = NULL;
-			break;
+		pr = left > 0 ? poll(&p, 1, (int)left) : 0;
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0) {
+			fprintf(stderr, "ssivm stats: waiting for %s: %s\n", path, strerror(errno));
+			goto fail;
 		}
-		if (len + 1 >= cap) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
+		if (pr == 0) {
+			fprintf(stderr,
+				"ssivm stats: %s did not send its whole answer within %u s (%zu "
+				"bytes so far; --timeout sets the limit)\n",
+				path, timeout_s, len);
+			goto fail;
 		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
+		r = read(fd, buf + len, STATS_MAX_BYTES + 1 - len);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r < 0) {
 			fprintf(stderr, "ssivm stats: reading %s: %s\n", path, strerror(errno));
-			free(buf);
-			buf = NULL;
-			break;
+			goto fail;
 		}
-		if (r == 0) {
-			buf[len] = 0;
+		if (r == 0)
 			break;
-		}
 		len += (size_t)r;
+		if (len > STATS_MAX_BYTES) {
+			fprintf(stderr,
+				"ssivm stats: %s sent more than %u MiB: not the metrics of a DSM "
+				"node; refused\n",
+				path, STATS_MAX_BYTES >> 20);
+			goto fail;
+		}
 	}
 	close(fd);
+	if (!len) {
+		fprintf(stderr,
+			"ssivm stats: %s closed the connection without sending anything (not a "
+			"DSM metrics socket?)\n",
+			path);
+		free(buf);
+		return NULL;
+	}
+	buf[len] = 0;
 	return buf;
+fail:
+	close(fd);
+	free(buf);
+	return NULL;
 }
 
 /* Value of the first sample whose name+labels start with `key`; -1 when absent. */
@@ -93,11 +165,24 @@ static double value_of(const char *text, const char *key)
 	return -1;
 }
 
+/* The node of the first sample (its node="N" label), or -1. */
 static int node_of(const char *text)
 {
-	const char *p = strstr(text, "node=\"");
+	const char *p = strstr(text, "ssivm_dsm_"), *q, *end;
+	char num[16];
+	uint64_t v;
 
-	return p ? atoi(p + 6) : -1;
+	p = p ? strstr(p, "{node=\"") : NULL;
+	if (!p)
+		return -1;
+	p += 7;
+	end = strchr(p, '"');
+	q = strchr(p, '\n');
+	if (!end || (q && q < end) || end - p >= (long)sizeof(num))
+		return -1;
+	memcpy(num, p, (size_t)(end - p));
+	num[end - p] = 0;
+	return num_parse_u64(num, 0, 65535, &v) ? -1 : (int)v;
 }
 
 static void summary(const char *t)
@@ -143,8 +228,11 @@ static void summary(const char *t)
 #undef VL
 }
 
+#define STATS_USAGE "usage: ssivm stats SOCKET [--prometheus] [--timeout SECONDS]\n"
+
 static int cmd_stats(int argc, char **argv)
 {
+	unsigned timeout_s = STATS_DEFAULT_TIMEOUT_S;
 	const char *path = NULL;
 	int raw = 0;
 	char *text;
@@ -152,17 +240,30 @@ static int cmd_stats(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--prometheus")) {
 			raw = 1;
+		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			timeout_s = num_flag_uint("ssivm stats", "--timeout", argv[++i], 1, 3600);
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf(
-			    "usage: ssivm stats SOCKET [--prometheus]\n\n"
+			    STATS_USAGE
+			    "\n"
 			    "Print the DSM metrics a running DSM node process serves on its Unix\n"
 			    "socket: a summary, or the raw Prometheus text with --prometheus.\n"
+			    "The whole exchange must end within --timeout seconds (default %u),\n"
+			    "the answer must be at most %u MiB, and must be DSM metrics; "
+			    "otherwise\n"
+			    "it says why and exits 1.\n"
 			    "Today the processes that serve one are the DSM's own node programs\n"
 			    "(build/bin/dsm-node --metrics SOCKET, as "
 			    "tests/multiproc/dsm-stress.sh\n"
 			    "starts them); `ssivm run` does not use the DSM yet and serves "
-			    "none.\n");
+			    "none.\n",
+			    STATS_DEFAULT_TIMEOUT_S, STATS_MAX_BYTES >> 20);
 			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr,
+				"ssivm stats: unknown option or missing value: '%s'\n" STATS_USAGE,
+				argv[i]);
+			return 2;
 		} else if (!path) {
 			path = argv[i];
 		} else {
@@ -171,19 +272,29 @@ static int cmd_stats(int argc, char **argv)
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "usage: ssivm stats SOCKET [--prometheus]\n");
+		fputs(STATS_USAGE, stderr);
 		return 2;
 	}
-	text = read_socket(path);
+	text = read_socket(path, timeout_s);
 	if (!text)
 		return 1;
+	if (node_of(text) < 0) {
+		fprintf(stderr,
+			"ssivm stats: %s did not serve DSM metrics (no ssivm_dsm_* sample with a "
+			"node label in its %zu bytes)\n",
+			path, strlen(text));
+		free(text);
+		return 1;
+	}
 	if (raw)
 		fputs(text, stdout);
-	else if (node_of(text) < 0)
-		fprintf(stderr, "ssivm stats: %s did not serve DSM metrics\n", path);
 	else
 		summary(text);
 	free(text);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "ssivm stats: writing the output: %s\n", strerror(errno));
+		return 1;
+	}
 	return 0;
 }
 

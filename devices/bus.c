@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "devices/machine.h"
+#include "platform/memmap.h"
 
 void io_bus_init(struct io_bus *bus, const char *name)
 {
@@ -133,14 +135,14 @@ static bool first_unclaimed(struct io_bus *bus, uint64_t addr)
 	return first;
 }
 
-bool io_bus_access(struct io_bus *bus, struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len,
+bool io_bus_access(struct io_bus *bus, uint32_t cpu, uint64_t addr, void *data, uint32_t len,
 		   bool is_write)
 {
 	const struct io_region *r = io_bus_find(bus, addr);
 	int ret;
 
 	if (r && len && len - 1 < r->len - (addr - r->base)) {
-		ret = r->fn(vcpu, addr, data, len, is_write, r->opaque);
+		ret = r->fn(cpu, addr, data, len, is_write, r->opaque);
 		if (!ret)
 			return true;
 		__atomic_add_fetch(&bus->nr_errors, 1, __ATOMIC_RELAXED);
@@ -181,15 +183,15 @@ void device_init_register(struct device_init *d)
 static struct device_init *done_list[64];
 static unsigned nr_done;
 
-int devices_init_all(struct vm *vm)
+int devices_init_all(struct machine *m)
 {
 	nr_done = 0;
 	for (struct device_init *d = device_list; d; d = d->next) {
-		int ret = d->init(vm);
+		int ret = d->init(m);
 
 		if (ret) {
 			pr_err("device %s: initialisation failed: %s", d->name, strerror(-ret));
-			devices_exit_all(vm);
+			devices_exit_all(m);
 			return ret;
 		}
 		if (nr_done < sizeof(done_list) / sizeof(done_list[0]))
@@ -198,12 +200,33 @@ int devices_init_all(struct vm *vm)
 	return 0;
 }
 
-void devices_exit_all(struct vm *vm)
+void devices_exit_all(struct machine *m)
 {
 	while (nr_done) {
 		struct device_init *d = done_list[--nr_done];
 
 		if (d->exit)
-			d->exit(vm);
+			d->exit(m);
 	}
+}
+
+/* ---- the machine's registration helpers (devices/machine.h) ---- */
+
+int machine_pio_register(struct machine *m, uint16_t port, uint16_t len, io_handler_fn fn,
+			 void *opaque, const char *name)
+{
+	return io_bus_register(m->pio, port, len, fn, opaque, name);
+}
+
+int machine_mmio_register(struct machine *m, uint64_t gpa, uint64_t len, io_handler_fn fn,
+			  void *opaque, const char *name)
+{
+	if (!len || gpa + len < gpa)
+		return -EINVAL;
+	if (m->map && (memmap_find(m->map, gpa) || memmap_find(m->map, gpa + len - 1))) {
+		pr_err("mmio bus: %s at 0x%llx overlaps guest RAM", name ? name : "?",
+		       (unsigned long long)gpa);
+		return -EBUSY;
+	}
+	return io_bus_register(m->mmio, gpa, len, fn, opaque, name);
 }

@@ -7,9 +7,11 @@
  * addresses that are not RAM). A vCPU exit (KVM_EXIT_IO / KVM_EXIT_MMIO) is
  * dispatched once, by address range, to the one handler that claimed it.
  *
- * Handler: `fn(vcpu, addr, data, len, is_write, opaque)` on the thread of
- * the vCPU that exited (so a per-vCPU device, e.g. a userspace LAPIC at
- * 0xFEE00000, knows which vCPU accesses it). @addr is the ABSOLUTE port or
+ * Handler: `fn(cpu, addr, data, len, is_write, opaque)`, where @cpu is the
+ * index of the vCPU that made the access (so a per-vCPU device, e.g. a
+ * userspace LAPIC at 0xFEE00000, knows which vCPU it is), on that vCPU's
+ * thread, or on the thread that serves accesses forwarded from vCPUs of
+ * other nodes. @addr is the ABSOLUTE port or
  * guest-physical address (not an offset), @data is @len bytes (1, 2, 4 or 8
  * for PIO/MMIO; little-endian), to fill on a read, to consume on a write.
  * Return 0, or -errno: the access is then treated like an unclaimed one
@@ -24,8 +26,8 @@
  *
  * Registration happens at start-up, before vm_run(): devices register
  * themselves with DEVICE_INIT(level, fn); vm_create() calls every fn in
- * level order (then in link order) after the VM, its irqchip and its
- * vCPUs exist. During vm_run() the buses are read-only, so lookups take no
+ * level order (then in link order) with the machine (devices/machine.h)
+ * after the VM, its irqchip and its vCPUs exist. During vm_run() the buses are read-only, so lookups take no
  * lock (sorted array + binary search).
  */
 #ifndef SSIVM_DEVICES_BUS_H
@@ -35,15 +37,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct vm;
-struct vcpu;
+struct machine;
 
 #ifndef __must_check
 #define __must_check __attribute__((warn_unused_result))
 #endif
 
-typedef int (*io_handler_fn)(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len,
-			     bool is_write, void *opaque);
+typedef int (*io_handler_fn)(uint32_t cpu, uint64_t addr, void *data, uint32_t len, bool is_write,
+			     void *opaque);
 
 struct io_region {
 	uint64_t base;
@@ -88,22 +89,13 @@ const struct io_region *io_bus_find(const struct io_bus *bus, uint64_t addr);
  * Returns true if a handler took it without error. Never fails otherwise:
  * reads of unclaimed space are filled with 0xff.
  */
-bool io_bus_access(struct io_bus *bus, struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len,
+bool io_bus_access(struct io_bus *bus, uint32_t cpu, uint64_t addr, void *data, uint32_t len,
 		   bool is_write);
-
-/* The two buses of a vm, and registration on them (start-up only). */
-struct io_bus *vm_pio_bus(struct vm *vm);
-struct io_bus *vm_mmio_bus(struct vm *vm);
-int __must_check pio_register(struct vm *vm, uint16_t port, uint16_t len, io_handler_fn fn,
-			      void *opaque, const char *name);
-int __must_check mmio_register(struct vm *vm, uint64_t gpa, uint64_t len, io_handler_fn fn,
-			       void *opaque, const char *name);
 
 /* Device registration: one init function per device, called by vm_create(). */
 enum device_level {
-	DEVICE_LEVEL_CORE = 0, /* interrupt controllers (irq/) */
-	DEVICE_LEVEL_PLATFORM, /* power, exit port */
-	DEVICE_LEVEL_DEV,      /* serial, ... */
+	DEVICE_LEVEL_PLATFORM = 0, /* power, exit port */
+	DEVICE_LEVEL_DEV,          /* serial, ... */
 	DEVICE_LEVEL_LATE,
 };
 
@@ -112,17 +104,17 @@ struct device_init {
 	enum device_level level;
 	/* Register ranges, irq lines, threads. 0, or -errno to fail vm_create
 	 * (the function prints why). Main thread. */
-	int (*init)(struct vm *vm);
+	int (*init)(struct machine *m);
 	/* Optional: release what init took; called by vm_destroy() in reverse
 	 * order, only for devices whose init succeeded. */
-	void (*exit)(struct vm *vm);
+	void (*exit)(struct machine *m);
 	struct device_init *next;
 };
 
 void device_init_register(struct device_init *d);
 /* Run every registered init (level order); on failure, undo the ones done. */
-int devices_init_all(struct vm *vm);
-void devices_exit_all(struct vm *vm);
+int devices_init_all(struct machine *m);
+void devices_exit_all(struct machine *m);
 
 #define DEVICE_INIT(_name, _level, _init, _exit)                                                   \
 	static struct device_init devinit_##_init = {                                              \

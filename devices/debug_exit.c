@@ -7,12 +7,12 @@
 
 #include "common/log.h"
 #include "devices/bus.h"
-#include "vcpu/vm.h"
+#include "devices/machine.h"
 
-static int debug_exit_io(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len, bool is_write,
+static int debug_exit_io(uint32_t cpu, uint64_t addr, void *data, uint32_t len, bool is_write,
 			 void *opaque)
 {
-	struct vm *vm = opaque;
+	struct machine *m = opaque;
 	uint32_t v = 0;
 
 	if (!is_write) {
@@ -22,16 +22,16 @@ static int debug_exit_io(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t 
 	if (len > sizeof(v) || addr - DEBUG_EXIT_PORT + len > DEBUG_EXIT_SIZE)
 		return -EINVAL;
 	memcpy(&v, data, len); /* little-endian host, like the guest */
-	pr_info("vCPU %u wrote 0x%x to the exit port 0x%llx: exit status %d",
-		vcpu ? vcpu->index : 0, v, (unsigned long long)addr, debug_exit_status(v));
-	vm_request_exit(vm, debug_exit_status(v));
+	pr_info("vCPU %u wrote 0x%x to the exit port 0x%llx: exit status %d", cpu, v,
+		(unsigned long long)addr, debug_exit_status(v));
+	machine_request_exit(m, debug_exit_status(v));
 	return 0;
 }
 
-static int debug_exit_init(struct vm *vm)
+static int debug_exit_init(struct machine *m)
 {
-	int ret =
-	    pio_register(vm, DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, debug_exit_io, vm, "exit port");
+	int ret = machine_pio_register(m, DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, debug_exit_io, m,
+				       "exit port");
 
 	if (ret)
 		pr_err("exit port 0x%x: cannot claim it (%d)", DEBUG_EXIT_PORT, ret);

@@ -7,18 +7,18 @@
 
 #include "common/log.h"
 #include "devices/bus.h"
+#include "devices/machine.h"
 #include "platform/acpi/acpi.h"
-#include "vcpu/vm.h"
 
 struct power {
-	struct vm *vm;
+	struct machine *m;
 	pthread_mutex_t lock;
 	uint16_t sts, en, cnt;
 };
 
 static struct power pm = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static int pm_evt(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len, bool is_write,
+static int pm_evt(uint32_t cpu, uint64_t addr, void *data, uint32_t len, bool is_write,
 		  void *opaque)
 {
 	struct power *p = opaque;
@@ -41,7 +41,7 @@ static int pm_evt(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len, bo
 	return 0;
 }
 
-static int pm_cnt(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len, bool is_write,
+static int pm_cnt(uint32_t cpu, uint64_t addr, void *data, uint32_t len, bool is_write,
 		  void *opaque)
 {
 	struct power *p = opaque;
@@ -69,7 +69,7 @@ static int pm_cnt(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len, bo
 
 		if (typ == ACPI_SLP_TYP_S5) {
 			pr_info("guest powered off (ACPI S5)");
-			vm_request_exit(p->vm, VM_STATUS_POWEROFF);
+			machine_request_exit(p->m, VM_STATUS_POWEROFF);
 		} else {
 			pr_warn("guest asked for ACPI sleep type %u: not supported, ignored", typ);
 		}
@@ -77,7 +77,7 @@ static int pm_cnt(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len, bo
 	return 0;
 }
 
-static int reset_port(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len, bool is_write,
+static int reset_port(uint32_t cpu, uint64_t addr, void *data, uint32_t len, bool is_write,
 		      void *opaque)
 {
 	struct power *p = opaque;
@@ -90,23 +90,24 @@ static int reset_port(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len
 	if (v & POWER_RESET_CPU) {
 		pr_info("guest reset the machine (port 0xcf9 <- 0x%x); ssivm exits with status %d",
 			v, VM_STATUS_RESET);
-		vm_request_exit(p->vm, VM_STATUS_RESET);
+		machine_request_exit(p->m, VM_STATUS_RESET);
 	}
 	return 0;
 }
 
-static int power_init(struct vm *vm)
+static int power_init(struct machine *m)
 {
 	int ret;
 
-	pm.vm = vm;
+	pm.m = m;
 	pm.sts = pm.en = pm.cnt = 0;
-	ret = pio_register(vm, ACPI_PM1A_EVT_PORT, ACPI_PM1A_EVT_LEN, pm_evt, &pm, "pm1a_evt");
+	ret =
+	    machine_pio_register(m, ACPI_PM1A_EVT_PORT, ACPI_PM1A_EVT_LEN, pm_evt, &pm, "pm1a_evt");
 	if (!ret)
-		ret = pio_register(vm, ACPI_PM1A_CNT_PORT, ACPI_PM1A_CNT_LEN, pm_cnt, &pm,
-				   "pm1a_cnt");
+		ret = machine_pio_register(m, ACPI_PM1A_CNT_PORT, ACPI_PM1A_CNT_LEN, pm_cnt, &pm,
+					   "pm1a_cnt");
 	if (!ret)
-		ret = pio_register(vm, ACPI_RESET_PORT, 1, reset_port, &pm, "reset");
+		ret = machine_pio_register(m, ACPI_RESET_PORT, 1, reset_port, &pm, "reset");
 	return ret;
 }
 

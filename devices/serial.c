@@ -12,12 +12,13 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "config/config.h"
 #include "devices/bus.h"
+#include "devices/machine.h"
 #include "devices/uart.h"
-#include "vcpu/vm.h"
 
 struct serial {
-	struct vm *vm;
+	struct machine *m;
 	pthread_mutex_t lock;
 	struct uart u;
 	int irq_level;
@@ -42,7 +43,7 @@ static void update_irq(struct serial *s)
 
 	if (level != s->irq_level) {
 		s->irq_level = level;
-		vm_irq_line(s->vm, SERIAL_COM1_IRQ, level);
+		machine_irq_line(s->m, SERIAL_COM1_IRQ, level);
 	}
 }
 
@@ -68,7 +69,7 @@ static void tx(struct serial *s, uint8_t c)
 	__atomic_add_fetch(&s->tx_bytes, 1, __ATOMIC_RELAXED);
 }
 
-static int serial_io(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len, bool is_write,
+static int serial_io(uint32_t cpu, uint64_t addr, void *data, uint32_t len, bool is_write,
 		     void *opaque)
 {
 	struct serial *s = opaque;
@@ -127,14 +128,14 @@ static void *serial_input(void *arg)
 	return NULL;
 }
 
-static int serial_init(struct vm *vm)
+static int serial_init(struct machine *m)
 {
 	struct serial *s = &com1;
-	const struct ssivm_config *cfg = vm_config(vm);
+	const struct ssivm_config *cfg = m->cfg;
 	const char *in = getenv("SSIVM_SERIAL_INPUT");
 	int ret;
 
-	s->vm = vm;
+	s->m = m;
 	uart_reset(&s->u);
 	s->irq_level = 0;
 	s->tx_bytes = 0;
@@ -146,7 +147,7 @@ static int serial_init(struct vm *vm)
 			return ret;
 		}
 	}
-	ret = pio_register(vm, SERIAL_COM1_PORT, 8, serial_io, s, "com1");
+	ret = machine_pio_register(m, SERIAL_COM1_PORT, 8, serial_io, s, "com1");
 	if (ret)
 		goto fail;
 	if (!(in && !strcmp(in, "0")) && !pipe2(s->stop_pipe, O_CLOEXEC)) {
@@ -165,7 +166,7 @@ fail:
 	return ret;
 }
 
-static void serial_exit(struct vm *vm)
+static void serial_exit(struct machine *m)
 {
 	struct serial *s = &com1;
 

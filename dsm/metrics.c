@@ -88,6 +88,8 @@ static const struct {
      "times the service loop blocked in epoll", "counter"},
     {DSM_C_SPIN_WINDOW, "ssivm_dsm_spin_window_nanoseconds", NULL,
      "current busy-poll window of the service loop", "gauge"},
+    {DSM_C_PAGES_LOST, "ssivm_dsm_pages_lost_total", NULL,
+     "pages found gone from the mapping outside the protocol (discarded)", "counter"},
 };
 
 static double ratio(uint64_t a, uint64_t b)
@@ -267,26 +269,116 @@ static void *server_main(void *arg)
 	return NULL;
 }
 
+static int fill_addr(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (!*path)
+		return -EINVAL;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "a regular file";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFLNK:
+		return "a symbolic link";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFCHR:
+	case S_IFBLK:
+		return "a device";
+	default:
+		return "not a socket";
+	}
+}
+
+int metrics_socket_check(const char *path, const char **what)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd, err;
+
+	*what = "";
+	err = fill_addr(&sa, path);
+	if (err) {
+		*what = err == -EINVAL ? "an empty path" : "a path too long for a Unix socket";
+		return err;
+	}
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT) {
+			*what = "free";
+			return 0;
+		}
+		*what = "a path that cannot be examined";
+		return -errno;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		*what = file_kind(st.st_mode);
+		return -EEXIST;
+	}
+	/* A socket: live when a process listens on it (non-blocking: a listener
+	 * whose backlog is full answers EAGAIN, and is live too). */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		*what = "a socket that cannot be probed";
+		return -errno;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
+		close(fd);
+		*what = "a socket another process listens on";
+		return -EADDRINUSE;
+	}
+	err = errno;
+	close(fd);
+	if (err == ECONNREFUSED) {
+		*what = "a stale socket (nobody listens on it)";
+		return 0;
+	}
+	*what = "a socket that cannot be probed";
+	return -err;
+}
+
 int metrics_server_start(struct metrics_server *s, const char *path, const struct dsm_metrics *m)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa;
+	const char *what;
+	struct stat st;
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->listen_fd = s->stop_fd = -1;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
+	err = metrics_socket_check(path, &what);
+	if (err && !*path)
+		pr_err("metrics: the socket path is empty");
+	else if (err)
+		pr_err("metrics: %s is %s: the metrics socket replaces only a stale socket", path,
+		       what);
+	if (err)
+		return err;
+	fill_addr(&sa, path);
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
 	s->m = m;
 	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (s->listen_fd < 0 || s->stop_fd < 0)
 		goto fail;
-	unlink(path);
+	/* Only a stale socket goes (checked just above); if something took its
+	 * place since, it stays and bind() fails with EADDRINUSE. */
+	if (!lstat(path, &st) && S_ISSOCK(st.st_mode))
+		unlink(path);
 	if (bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(s->listen_fd, 8) < 0)
+	    listen(s->listen_fd, 8) < 0 || lstat(path, &st) < 0)
 		goto fail;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
 	err = pthread_create(&s->thread, NULL, server_main, s);
 	if (err) {
 		errno = err;
@@ -307,6 +399,7 @@ fail:
 void metrics_server_stop(struct metrics_server *s)
 {
 	uint64_t one = 1;
+	struct stat st;
 
 	if (!s->running)
 		return;
@@ -315,6 +408,9 @@ void metrics_server_stop(struct metrics_server *s)
 	pthread_join(s->thread, NULL);
 	close(s->listen_fd);
 	close(s->stop_fd);
-	unlink(s->path);
+	/* remove our socket file, never what someone put in its place */
+	if (!lstat(s->path, &st) && S_ISSOCK(st.st_mode) && st.st_dev == s->dev &&
+	    st.st_ino == s->ino)
+		unlink(s->path);
 	s->running = 0;
 }

@@ -37,6 +37,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum dsm_counter {
 	DSM_C_FAULT_READ,
@@ -57,6 +58,7 @@ enum dsm_counter {
 	DSM_C_LOOP_SPIN,
 	DSM_C_LOOP_SLEEP,
 	DSM_C_SPIN_WINDOW, /* gauge, nanoseconds */
+	DSM_C_PAGES_LOST,  /* pages that left the mapping outside the protocol */
 	DSM_C_NR,
 };
 
@@ -114,16 +116,32 @@ size_t metrics_format_prometheus(const struct dsm_metrics *m, char *buf, size_t 
 size_t metrics_format_summary(const struct dsm_metrics *m, char *buf, size_t len);
 
 /*
+ * Whether the endpoint may be created at path, without changing anything:
+ * 0 when nothing is there, or a stale socket (a socket file nobody listens
+ * on, left by a process that died), which metrics_server_start() replaces;
+ * -EEXIST when something that is not a socket is there (a regular file, a
+ * directory, a symbolic link, ...), -EADDRINUSE when a process listens on
+ * the socket there: never replaced; -ENAMETOOLONG, or the -errno of lstat or
+ * connect. *what says what was found ("a regular file", "a stale socket
+ * (nobody listens on it)", ...), for the caller's message. Any thread.
+ */
+int metrics_socket_check(const char *path, const char **what);
+
+/*
  * The endpoint: a thread accepting connections on a Unix socket at path and
- * answering each with the Prometheus text of m. An existing socket file at
- * path is replaced. Returns 0 or -errno; metrics_server_stop() joins the
- * thread and removes the socket file. The server reads m, never writes it.
+ * answering each with the Prometheus text of m. Only a stale socket at path
+ * is replaced (metrics_socket_check(); anything else fails the start, with an
+ * error logged naming path and what is there). Returns 0 or -errno;
+ * metrics_server_stop() joins the thread and removes the socket file if it
+ * is still the one it created. The server reads m, never writes it.
  */
 struct metrics_server {
 	pthread_t thread;
 	int listen_fd;
 	int stop_fd; /* eventfd */
 	char path[108];
+	dev_t dev; /* the socket file it created */
+	ino_t ino;
 	const struct dsm_metrics *m;
 	int running;
 };

@@ -1,18 +1,23 @@
 # dsm/module.mk — DSM runtime: userfaultfd, the service thread, metrics, the
-# stress node, its multi-process tests and the fault benchmark. The protocol's
+# stress node and its multi-process tests (the fault benchmark is in bench/module.mk). The protocol's
 # objects come from dsm/proto/module.mk (DSM_PROTO_OBJS) and the transport's
 # from transport/module.mk (TRANSPORT_OBJS); both fragments are read after this
 # one, so the programs below name them with $$(...) (second expansion).
 DSM_UFFD_OBJS := $(call objs,dsm/uffd.c)
 DSM_METRICS_OBJS := $(call objs,dsm/metrics_hist.c dsm/metrics.c)
 DSM_RUNTIME_OBJS := $(call objs,dsm/runtime.c dsm/runtime_ops.c dsm/runtime_move.c) $(DSM_UFFD_OBJS) $(DSM_METRICS_OBJS)
-SSIVM_OBJS += $(DSM_RUNTIME_OBJS) $(call objs,control/cmd_stats.c)
+SSIVM_OBJS += $(DSM_RUNTIME_OBJS)
 
 $(eval $(call unit_test,test_metrics_hist,tests/unit/test_metrics_hist.c,$(DSM_METRICS_OBJS) $(COMMON_OBJS)))
+$(eval $(call unit_test,test_metrics_socket,tests/unit/test_metrics_socket.c,$(DSM_METRICS_OBJS) $(COMMON_OBJS)))
+# `ssivm stats` (control/cmd_stats.c): runs the built binary against bad servers
+$(eval $(call unit_test,test_stats,tests/unit/test_stats.c,$(DSM_METRICS_OBJS) $(COMMON_OBJS)))
+$(BUILD)/tests/test_stats: | $(BUILD)/ssivm
 
 .SECONDEXPANSION:
 DSM_LINK = $(DSM_RUNTIME_OBJS) $$$$(DSM_PROTO_OBJS) $$$$(TRANSPORT_OBJS) $(COMMON_OBJS)
 $(eval $(call program,dsm-node,tests/multiproc/dsm_node.c tests/multiproc/dsm_final.c,$(DSM_LINK),$(UCX_LIBS)))
+$(eval $(call program,dsm-edge,tests/multiproc/dsm_edge.c,$(DSM_LINK),$(UCX_LIBS)))
 $(eval $(call program,dsm-evil,tests/multiproc/dsm_evil.c,$$$$(DSM_PROTO_OBJS) $$$$(TRANSPORT_OBJS) $(COMMON_OBJS),$(UCX_LIBS)))
 
 # multi-process stress and fault tests (root; 77 otherwise), short by default
@@ -37,7 +42,5 @@ TEST_LIST += e2e:dsm-stress-netem-3:tests/multiproc/dsm-stress-netem-3.sh
 TEST_LIST += e2e:dsm-stress-evil-semantic-3:tests/multiproc/dsm-stress-evil-semantic-3.sh
 TEST_LIST += $(foreach v,tcp-4 shm-4 netem-4,e2e:dsm-stress-long-$(v):tests/multiproc/dsm-stress-long-$(v).sh)
 TEST_LIST += multiproc:dsm-fault-bench-smoke:tests/multiproc/dsm-fault-bench-smoke.sh
-
-# benchmark (make bench): DSM fault service time beside the uffd and transport floors
-$(eval $(call program,dsm-fault-bench,bench/dsm_fault.c bench/dsm_floor.c,$(DSM_LINK),$(UCX_LIBS)))
-BENCH_LIST += bench/dsm_fault.sh
+# pages discarded behind the protocol's back; a blocked reader when the DSM fails and stops
+TEST_LIST += multiproc:dsm-edge:tests/multiproc/dsm-edge.sh

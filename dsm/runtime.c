@@ -9,6 +9,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,6 +292,11 @@ static int setup_local(struct dsm_runtime *rt)
 		pr_err("DSM: cannot map %zu bytes: %s", rt->size, strerror(-err));
 		return err;
 	}
+	/* The coherence granule is the 4 KiB page: no transparent huge pages
+	 * (khugepaged would collapse 512 pages of different states into one). */
+	if (madvise(rt->base, rt->size, MADV_NOHUGEPAGE))
+		pr_warn("DSM: madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
+	rt->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	err = uffd_open(&rt->u, rt->base, rt->size, rt->p.user_only);
 	if (err) {
 		if (err == -EPERM)
@@ -332,7 +338,7 @@ int dsm_runtime_start(const struct dsm_runtime_params *p, struct dsm_runtime **o
 	rt->fault_timeout_ms = p->fault_timeout_ms ? p->fault_timeout_ms : 10000;
 	if (rt->p.spin_pending_us < rt->p.spin_us)
 		rt->p.spin_pending_us = rt->p.spin_us;
-	rt->epfd = rt->ctl_epfd = rt->ctl_fd = -1;
+	rt->epfd = rt->ctl_epfd = rt->ctl_fd = rt->pagemap_fd = -1;
 	rt->u.fd = -1;
 	pthread_mutex_init(&rt->lock, NULL);
 	pthread_cond_init(&rt->cond, NULL);
@@ -445,6 +451,24 @@ int dsm_runtime_wait(struct dsm_runtime *rt, int timeout_ms)
 	return err;
 }
 
+void dsm_runtime_fence(struct dsm_runtime *rt)
+{
+	/*
+	 * A thread woken from a fault retries the access: after a failure that
+	 * would install a fresh zero page (a lost write, a stale read), and
+	 * closing the userfaultfd wakes every waiter. Make the region
+	 * inaccessible first, then wake them: each retry faults (SIGSEGV for a
+	 * user access, -EFAULT from KVM_RUN for a vCPU), none sees a page.
+	 */
+	if (!rt || !rt->base || rt->fenced)
+		return;
+	if (mprotect(rt->base, rt->size, PROT_NONE))
+		pr_err("DSM: mprotect(PROT_NONE) of the region: %s", strerror(errno));
+	rt->fenced = true;
+	if (rt->u.fd >= 0)
+		uffd_wake(&rt->u, (uintptr_t)rt->base, rt->size);
+}
+
 void dsm_runtime_stop(struct dsm_runtime *rt)
 {
 	uint64_t one = 1;
@@ -458,6 +482,8 @@ void dsm_runtime_stop(struct dsm_runtime *rt)
 		pthread_join(rt->thread, NULL);
 	}
 	metrics_server_stop(&rt->ms);
+	/* closing the userfaultfd wakes the blocked threads: fenced first */
+	dsm_runtime_fence(rt);
 	uffd_close(&rt->u);
 	if (rt->proto)
 		dsm_proto_destroy(rt->proto);
@@ -470,6 +496,8 @@ void dsm_runtime_stop(struct dsm_runtime *rt)
 		close(rt->ctl_epfd);
 	if (rt->ctl_fd >= 0)
 		close(rt->ctl_fd);
+	if (rt->pagemap_fd >= 0)
+		close(rt->pagemap_fd);
 	pthread_mutex_destroy(&rt->lock);
 	pthread_cond_destroy(&rt->cond);
 	free(rt);

@@ -126,8 +126,19 @@ int dsm_runtime_wait_peers_gone(struct dsm_runtime *rt, int timeout_ms);
 int dsm_runtime_error(const struct dsm_runtime *rt);
 
 /*
+ * Fence the region: from now on every access to it faults (SIGSEGV for a
+ * user access, -EFAULT from KVM_RUN), and every thread blocked on a fault of
+ * it is woken into that fault. No thread ever sees a zero or stale page
+ * after a failure: this is how an owner releases its threads (vCPUs blocked
+ * in KVM_RUN on a page that will never come) before joining them. The
+ * mapping stays until dsm_runtime_stop(). Owner's thread; idempotent.
+ */
+void dsm_runtime_fence(struct dsm_runtime *rt);
+
+/*
  * Stop: close the transport (peers see "closed its transport"), join the
- * service thread, stop the metrics endpoint, unregister and unmap the region.
+ * service thread, stop the metrics endpoint, fence the region
+ * (dsm_runtime_fence), unregister the userfaultfd and unmap the region.
  * Threads must not touch the region any more. Safe after a failure. rt may be
  * NULL.
  */

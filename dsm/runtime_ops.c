@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 static inline uintptr_t page_addr(struct dsm_runtime *rt, uint64_t page)
 {
@@ -287,6 +288,60 @@ static void hold(struct dsm_runtime *rt, const struct uffd_fault *f, uint64_t t0
 	rt->nr_held++;
 }
 
+/*
+ * Is the page at @addr mapped in this process (present, or swapped out)?
+ * From /proc/self/pagemap (bit 63 present, bit 62 swapped); when that cannot
+ * be read, assume it is (the old behaviour: wake the thread).
+ */
+static bool page_present(struct dsm_runtime *rt, uintptr_t addr)
+{
+	uint64_t e;
+
+	if (rt->pagemap_fd < 0 || pread(rt->pagemap_fd, &e, sizeof(e),
+					(off_t)(addr / DSM_PAGE_SIZE * sizeof(e))) != sizeof(e))
+		return true;
+	return e & (3ull << 62);
+}
+
+/*
+ * A missing fault on a page the protocol holds mapped here: the page left the
+ * mapping outside the protocol (MADV_DONTNEED by a balloon, a discard). Waking
+ * the thread would only raise the same fault again, forever. Held Exclusive,
+ * this node had the only copy and whoever dropped it discarded the contents:
+ * the page is zero now, as a discarded page is (installed writable, counted).
+ * Held Shared, the current contents are elsewhere and this node's copy is
+ * lost; re-reading it would need a protocol transaction that no state allows
+ * (the home counts this node as holding a current copy), so the node fails:
+ * never a zero or stale page. Returns 0, or 1 after rt_fatal.
+ */
+static int lost_page(struct dsm_runtime *rt, uint64_t page)
+{
+	enum dsm_page_state st = dsm_proto_page_state(rt->proto, page);
+	int r;
+
+	metrics_inc(&rt->metrics, DSM_C_PAGES_LOST);
+	if (st != DSM_EXCLUSIVE) {
+		rt_fatal(rt, -EFAULT,
+			 "page 0x%llx (address %p) left this node's mapping outside the protocol "
+			 "while held read-only; its contents cannot be recovered here",
+			 (unsigned long long)page, (void *)page_addr(rt, page));
+		return 1;
+	}
+	if (++rt->lost_logged <= 10 || rt->lost_logged % 1000 == 0)
+		pr_warn("DSM: page 0x%llx left the mapping outside the protocol (discarded); "
+			"it is a zero page now (%llu such pages)",
+			(unsigned long long)page, (unsigned long long)rt->lost_logged);
+	r = uffd_copy(&rt->u, page_addr(rt, page), rt->zero_page, DSM_PAGE_SIZE, true, false);
+	if (r == -EEXIST) /* it came back meanwhile: only wake */
+		r = uffd_wake(&rt->u, page_addr(rt, page), DSM_PAGE_SIZE);
+	if (r) {
+		rt_fatal(rt, r, "re-installing discarded page 0x%llx failed: %s",
+			 (unsigned long long)page, strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
 /* Returns 1 when the protocol took the fault, 0 when it must be held. */
 static int start_fault(struct dsm_runtime *rt, const struct uffd_fault *f, uint64_t t0)
 {
@@ -326,12 +381,17 @@ static int start_fault(struct dsm_runtime *rt, const struct uffd_fault *f, uint6
 	}
 	/* DSM_FAULT_DONE: the page is already mapped as needed (a second event
 	 * for a fault that was just served, or a write to a page the protocol
-	 * holds Exclusive that read_page write-protected). Make sure the
-	 * mapping agrees and wake the thread. */
+	 * holds Exclusive that read_page write-protected), or it left the
+	 * mapping behind the protocol's back. Make sure the mapping agrees and
+	 * wake the thread. */
 	if (f->wp && dsm_proto_page_state(rt->proto, page) == DSM_EXCLUSIVE)
 		r = uffd_wp(&rt->u, f->addr, DSM_PAGE_SIZE, false, false);
+	else if (!f->wp && !page_present(rt, f->addr))
+		r = lost_page(rt, page);
 	else
 		r = uffd_wake(&rt->u, f->addr, DSM_PAGE_SIZE);
+	if (r == 1)
+		return 1; /* failed: the thread stays blocked */
 	if (r)
 		rt_fatal(rt, r, "waking the fault on page 0x%llx failed: %s",
 			 (unsigned long long)page, strerror(-r));

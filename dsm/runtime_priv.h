@@ -66,12 +66,15 @@ struct dsm_runtime {
 	int error;            /* 0 or the failure's -errno (any thread) */
 	char why[256];        /* the failure, for the log */
 	bool quiescing, stop; /* (any thread) */
+	bool fenced;          /* dsm_runtime_fence() done (owner's thread) */
 
 	bool down[DSM_MAX_NODES];
 	unsigned nr_down; /* (any thread, under lock) */
 	unsigned fault_timeout_ms;
 	uint64_t now, last_sync, last_tick;
 	bool tick_policy;
+	int pagemap_fd;       /* /proc/self/pagemap: is a page mapped here? */
+	uint64_t lost_logged; /* pages found gone from the mapping, logged */
 
 	struct rt_slot *slots;
 	unsigned nr_slots, free_slot, nr_waiting;

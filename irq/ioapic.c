@@ -156,7 +156,7 @@ static bool ioapic_reg_write(uint32_t r, uint32_t v, struct irq_msg *m)
 	return (e & RTE_LEVEL) && pin_fire(pin, m);
 }
 
-static int ioapic_mmio(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len, bool is_write,
+static int ioapic_mmio(uint32_t cpu, uint64_t addr, void *data, uint32_t len, bool is_write,
 		       void *opaque)
 {
 	uint32_t off = (uint32_t)(addr - IOAPIC_BASE), v = 0;

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "devices/bus.h"
 #include "irq/lapic.h"
+#include "irq/proxy.h"
 
 struct irq_stats irq_stats;
 
@@ -21,14 +22,24 @@ int ioapic_init(struct vm *vm);
 
 static int split_exit(struct vcpu *vcpu, struct kvm_run *run, void *opaque)
 {
+	const struct vm_span *s = vm_span(vcpu->vm);
+
 	if (run->exit_reason != KVM_EXIT_IOAPIC_EOI)
 		return -ENOENT;
+	if (s && s->self != s->io_node)
+		return s->eoi(s->ctx, run->eoi.vector); /* the IOAPIC is on the I/O node */
 	ioapic_eoi(vcpu->vm, run->eoi.vector);
 	return 0;
 }
 
-static const struct vcpu_hooks split_hooks = {.exit = split_exit};
-static const struct vcpu_hooks user_hooks = {.pre_run = ulapic_pre_run, .exit = ulapic_exit};
+static int irq_vm_init(struct vm *vm, void *opaque);
+static void irq_vm_exit(struct vm *vm, void *opaque);
+
+static const struct vcpu_hooks kernel_hooks = {.vm_init = irq_vm_init};
+static const struct vcpu_hooks split_hooks = {
+    .vm_init = irq_vm_init, .vm_exit = irq_vm_exit, .exit = split_exit, .proxy_run = proxy_run};
+static const struct vcpu_hooks user_hooks = {
+    .vm_init = irq_vm_init, .vm_exit = irq_vm_exit, .pre_run = ulapic_pre_run, .exit = ulapic_exit};
 
 const struct vcpu_hooks *irq_vcpu_hooks(enum irq_mode mode)
 {
@@ -38,7 +49,7 @@ const struct vcpu_hooks *irq_vcpu_hooks(enum irq_mode mode)
 	case IRQ_USER:
 		return &user_hooks;
 	default:
-		return NULL;
+		return &kernel_hooks;
 	}
 }
 
@@ -99,8 +110,23 @@ int irq_deliver(struct vm *vm, const struct irq_msg *m)
 	bool any = false;
 
 	__atomic_fetch_add(&irq_stats.delivered, 1, __ATOMIC_RELAXED);
-	if (!user && m->shorthand == 0)
+	if (!user && m->shorthand == 0) {
+		const struct vm_span *s = vm_span(vm);
+
+		/* a physical destination on another node leaves at once; anything
+		 * else goes to the in-kernel LAPICs, where the proxies catch what
+		 * is for remote vCPUs */
+		if (s && !m->logical && m->dest < cfg->nr_vcpus) {
+			uint32_t node = __atomic_load_n(&s->vcpu_node[m->dest], __ATOMIC_ACQUIRE);
+
+			if (node != s->self) {
+				__atomic_fetch_add(&irq_stats.forwarded, 1, __ATOMIC_RELAXED);
+				return s->irq(s->ctx, node, m->dest, m->vector, m->delivery,
+					      m->level);
+			}
+		}
 		return signal_msi(vm, m);
+	}
 	/* per target: the userspace LAPIC, or a physical MSI for a shorthand */
 	for (uint32_t i = 0; i < cfg->nr_vcpus; i++) {
 		struct vcpu *v = vm_vcpu(vm, i);
@@ -140,7 +166,7 @@ void irq_get_stats(struct irq_stats *out)
 		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
 }
 
-static int irq_dev_init(struct vm *vm)
+static int irq_vm_init(struct vm *vm, void *opaque)
 {
 	int ret;
 
@@ -157,17 +183,27 @@ static int irq_dev_init(struct vm *vm)
 		if (ret)
 			ulapic_exit_all(vm);
 		return ret;
-	case IRQ_SPLIT:
-		return ioapic_init(vm);
+	case IRQ_SPLIT: {
+		const struct vm_span *s = vm_span(vm);
+
+		if (s && (ret = proxy_vm_init(vm)))
+			return ret;
+		/* spanning guest: the IOAPIC lives on the I/O node (the others
+		 * forward its MMIO range like a device's) */
+		return s && s->self != s->io_node ? 0 : ioapic_init(vm);
+	}
 	default:
 		return 0;
 	}
 }
 
-static void irq_dev_exit(struct vm *vm)
+void irq_vcpu_online(struct vm *vm, uint32_t cpu)
+{
+	proxy_vcpu_online(vm, cpu);
+}
+
+static void irq_vm_exit(struct vm *vm, void *opaque)
 {
 	if (vm_irq_mode(vm) == IRQ_USER)
 		ulapic_exit_all(vm);
 }
-
-DEVICE_INIT("irq", DEVICE_LEVEL_CORE, irq_dev_init, irq_dev_exit)

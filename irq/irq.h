@@ -13,15 +13,16 @@
  *               injected with KVM_INTERRUPT.
  *
  * Set-up (main thread, before vm_create): put irq_vcpu_hooks(mode) in
- * vm_params.hooks. The controllers register their MMIO ranges and line
- * handler themselves (DEVICE_INIT at DEVICE_LEVEL_CORE) according to
- * vm_irq_mode(vm).
+ * vm_params.hooks. Its vm_init hook registers the controllers' MMIO ranges
+ * and line handler according to vm_irq_mode(vm), before the devices.
  *
  * Delivery: every interrupt message — an IPI a guest wrote to its ICR, an
  * IOAPIC pin turned into a message, one that arrives from another host —
  * goes through irq_deliver(), which injects it into the local vCPU owning
- * the destination APIC ID. That is the seam where a message for a vCPU on
- * another host will leave this one.
+ * the destination APIC ID, or, in a guest spanning hosts, sends a message
+ * for a vCPU of another node there (vm_span.irq). IPIs a vCPU writes to its
+ * in-kernel LAPIC for a remote vCPU are caught by that vCPU's proxy here
+ * (irq/proxy.c) and forwarded the same way.
  */
 #ifndef SSIVM_IRQ_IRQ_H
 #define SSIVM_IRQ_IRQ_H
@@ -57,21 +58,23 @@ struct irq_msg {
 
 /* Counters of the fabric (atomic; any thread may read). */
 struct irq_stats {
-	uint64_t delivered;   /* messages given to irq_deliver() */
-	uint64_t msi_ioctls;  /* KVM_SIGNAL_MSI calls */
-	uint64_t injected;    /* KVM_INTERRUPT calls (IRQ_USER) */
-	uint64_t ipis;        /* ICR writes seen (IRQ_USER) */
-	uint64_t timer_fires; /* LAPIC timer expiries (IRQ_USER) */
-	uint64_t eois;        /* EOI writes (IRQ_USER) */
-	uint64_t kicks;       /* vCPU threads interrupted to inject */
-	uint64_t ioapic_irqs; /* IOAPIC pin assertions turned into messages */
-	uint64_t dropped;     /* messages for no local vCPU or a disabled LAPIC */
-	uint64_t bad_access;  /* malformed guest accesses (width, offset) */
+	uint64_t delivered;      /* messages given to irq_deliver() */
+	uint64_t msi_ioctls;     /* KVM_SIGNAL_MSI calls */
+	uint64_t injected;       /* KVM_INTERRUPT calls (IRQ_USER) */
+	uint64_t ipis;           /* ICR writes seen (IRQ_USER) */
+	uint64_t timer_fires;    /* LAPIC timer expiries (IRQ_USER) */
+	uint64_t eois;           /* EOI writes (IRQ_USER) */
+	uint64_t kicks;          /* vCPU threads interrupted to inject */
+	uint64_t ioapic_irqs;    /* IOAPIC pin assertions turned into messages */
+	uint64_t dropped;        /* messages for no local vCPU or a disabled LAPIC */
+	uint64_t forwarded;      /* messages sent to another node's vCPU (spanning guest) */
+	uint64_t proxy_captured; /* IPIs to remote vCPUs caught by their proxies */
+	uint64_t bad_access;     /* malformed guest accesses (width, offset) */
 };
 
 /*
- * Hooks the vCPU loop calls for @mode (NULL for IRQ_KERNEL, which needs
- * none). The pointer is to static storage.
+ * Hooks the VM calls for @mode (set-up, and for IRQ_SPLIT/IRQ_USER the
+ * vCPU loop's). The pointer is to static storage; never NULL.
  */
 const struct vcpu_hooks *irq_vcpu_hooks(enum irq_mode mode);
 
@@ -80,6 +83,9 @@ const struct vcpu_hooks *irq_vcpu_hooks(enum irq_mode mode);
  * local vCPU matches (counted in dropped), -errno from KVM.
  */
 int irq_deliver(struct vm *vm, const struct irq_msg *m);
+
+/* A vCPU of another node came online: its proxy here starts capturing. */
+void irq_vcpu_online(struct vm *vm, uint32_t cpu);
 
 /* Compose / decode the MSI form of a message (address 0xFEExxxxx, data). */
 void irq_msg_to_msi(const struct irq_msg *m, uint32_t *addr_lo, uint32_t *data);

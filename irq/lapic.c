@@ -372,9 +372,10 @@ static int lapic_write(struct ulapic *l, uint32_t off, uint32_t v)
 	return -1;
 }
 
-static int lapic_mmio(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len, bool is_write,
+static int lapic_mmio(uint32_t cpu, uint64_t addr, void *data, uint32_t len, bool is_write,
 		      void *opaque)
 {
+	struct vcpu *vcpu = vm_vcpu(opaque, cpu);
 	struct ulapic *l = vcpu ? vcpu->irq_priv : NULL;
 	uint32_t off = (uint32_t)(addr - LAPIC_BASE), v = 0;
 	int eoi = -1;

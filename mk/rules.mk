@@ -9,6 +9,10 @@
 #
 # Layers: unit, multiproc, guest, linux (all in `make check`), e2e (make check-e2e).
 # A test exits 0 = pass, 77 = skipped (it must print why), anything else = fail.
+# Every test is also named in tests/expected/LAYER.list ("name", or "name
+# needs=root,kvm,..." when it may skip where those are missing): scripts/run-tests
+# fails when the two differ, or a test skips without such a reason
+# (docs/DEVELOPING.md, "The expected set").
 
 CHECK_LAYERS := unit multiproc guest linux
 

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control/config.h"
+#include "config/config.h"
 
 #define MEMMAP_HOLE_START 0xC0000000ULL
 #define MEMMAP_4G 0x100000000ULL

@@ -352,7 +352,7 @@ static bool handle_exit(struct vcpu *v)
 			return false;
 		}
 		for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-			io_bus_access(&vm->pio, v, run->io.port, data, run->io.size,
+			io_bus_access(&vm->pio, v->index, run->io.port, data, run->io.size,
 				      run->io.direction == KVM_EXIT_IO_OUT);
 		return true;
 	}
@@ -362,8 +362,8 @@ static bool handle_exit(struct vcpu *v)
 			fatal_exit(v, "KVM_EXIT_MMIO of %u bytes", run->mmio.len);
 			return false;
 		}
-		io_bus_access(&vm->mmio, v, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
-			      run->mmio.is_write);
+		io_bus_access(&vm->mmio, v->index, run->mmio.phys_addr, run->mmio.data,
+			      run->mmio.len, run->mmio.is_write);
 		return true;
 	case KVM_EXIT_INTR:
 		return true;
@@ -434,18 +434,68 @@ static bool handle_exit(struct vcpu *v)
 	return false;
 }
 
+/*
+ * Spanning guest: an AP does not enter KVM_RUN before its SIPI. KVM_RUN
+ * would take the INIT and SIPI in the kernel, unseen; polling the MP state
+ * (which processes them the same way) lets this node tell the others the
+ * vCPU is online before it runs a guest instruction, so that their proxies
+ * of it start capturing its interrupts (docs/irq.md). False when the VM
+ * ended first.
+ */
+static bool wait_for_sipi(struct vcpu *v)
+{
+	struct kvm_mp_state mp;
+	unsigned us = 200;
+
+	while (!vm_exiting(v->vm)) {
+		if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0) {
+			fatal_exit(v, "KVM_GET_MP_STATE: %s", strerror(errno));
+			return false;
+		}
+		if (mp.mp_state == KVM_MP_STATE_RUNNABLE) {
+			if (v->vm->span->vcpu_online)
+				v->vm->span->vcpu_online(v->vm->span->ctx, v->index);
+			return true;
+		}
+		usleep(us);
+		if (us < 2000)
+			us += 100;
+	}
+	return false;
+}
+
+static void block_kick_signal(bool unblock)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(unblock ? SIG_UNBLOCK : SIG_BLOCK, &set, NULL);
+}
+
+void *proxy_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	char name[16];
+
+	snprintf(name, sizeof(name), "proxy%u", v->index);
+	pthread_setname_np(pthread_self(), name);
+	block_kick_signal(true);
+	v->vm->hooks.proxy_run(v, v->vm->hooks.opaque);
+	return NULL;
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 	char name[16];
-	sigset_t set;
 
 	snprintf(name, sizeof(name), "vcpu%u", v->index);
 	pthread_setname_np(pthread_self(), name);
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	block_kick_signal(true);
+	if (vm->span && v->index != 0 && !wait_for_sipi(v))
+		return NULL;
 	while (!vm_exiting(vm)) {
 		if (vm->hooks.pre_run && vm->hooks.pre_run(v, vm->hooks.opaque)) {
 			fatal_exit(v, "interrupt injection failed");
@@ -456,6 +506,8 @@ void *vcpu_thread(void *arg)
 				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED);
 				continue;
 			}
+			if (vm_exiting(vm))
+				break; /* e.g. -EFAULT: the DSM fenced guest RAM after a failure */
 			fatal_exit(v, "KVM_RUN failed: %s", strerror(errno));
 			break;
 		}

@@ -107,7 +107,56 @@ static int setup_memory(struct vm *vm, void *ram)
 			return -err;
 		}
 	}
+	vm->nr_slots = vm->map.nr_ranges;
 	return 0;
+}
+
+int vm_add_private_memory(struct vm *vm, uint64_t gpa, size_t size, void **host)
+{
+	unsigned k;
+	void *m;
+
+	for (k = 0; k < 4 && vm->private_mem[k]; k++)
+		;
+	if (k == 4 || !size || size % 4096 || gpa % 4096)
+		return -EINVAL;
+	if (memmap_find(&vm->map, gpa) || memmap_find(&vm->map, gpa + size - 1)) {
+		pr_err("private memory at 0x%llx overlaps guest RAM", (unsigned long long)gpa);
+		return -EBUSY;
+	}
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	struct kvm_userspace_memory_region reg = {
+	    .slot = vm->nr_slots,
+	    .guest_phys_addr = gpa,
+	    .memory_size = size,
+	    .userspace_addr = (uintptr_t)m,
+	};
+
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &reg) < 0) {
+		int err = errno;
+
+		pr_err("KVM_SET_USER_MEMORY_REGION slot %u [0x%llx, +0x%zx) (private): %s",
+		       vm->nr_slots, (unsigned long long)gpa, size, strerror(err));
+		munmap(m, size);
+		return -err;
+	}
+	vm->nr_slots++;
+	vm->private_mem[k] = m;
+	vm->private_size[k] = size;
+	*host = m;
+	return 0;
+}
+
+static int machine_irq_line_fn(void *ctx, uint32_t gsi, int level)
+{
+	return vm_irq_line(ctx, gsi, level);
+}
+
+static void machine_request_exit_fn(void *ctx, int status)
+{
+	vm_request_exit(ctx, status);
 }
 
 int vm_create(const struct vm_params *p, struct vm **out)
@@ -124,6 +173,13 @@ int vm_create(const struct vm_params *p, struct vm **out)
 		vm->hooks = *p->hooks;
 	vm->kvm_fd = vm->fd = -1;
 	vm->nr_vcpus = p->cfg->nr_vcpus;
+	vm->span = p->span;
+	if (vm->span && vm->irq_mode != IRQ_SPLIT) {
+		pr_err("a guest spanning hosts needs the split irqchip (--irqchip split): the "
+		       "in-kernel LAPIC with proxy vCPUs for the remote ones (docs/irq.md)");
+		ret = -EINVAL;
+		goto fail;
+	}
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	io_bus_init(&vm->pio, "pio");
@@ -187,21 +243,46 @@ int vm_create(const struct vm_params *p, struct vm **out)
 	if (ret)
 		goto fail;
 	vm->vcpus = calloc(vm->nr_vcpus, sizeof(vm->vcpus[0]));
-	if (!vm->vcpus) {
+	vm->proxies = calloc(vm->nr_vcpus, sizeof(vm->proxies[0]));
+	if (!vm->vcpus || !vm->proxies) {
 		ret = -ENOMEM;
 		goto fail;
 	}
 	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
-		if (p->local && !p->local[i])
-			continue;
-		ret = vcpu_create(vm, i, &vm->vcpus[i]);
+		bool local =
+		    vm->span ? vm->span->vcpu_node[i] == vm->span->self : !p->local || p->local[i];
+
+		if (local) {
+			ret = vcpu_create(vm, i, &vm->vcpus[i]);
+		} else if (vm->span) {
+			ret = vcpu_create(vm, i, &vm->proxies[i]);
+			if (!ret)
+				vm->proxies[i]->proxy = true;
+		}
 		if (ret)
 			goto fail;
 	}
-	ret = devices_init_all(vm);
-	if (ret)
-		goto fail;
-	vm->devices_up = true;
+	if (vm->hooks.vm_init) {
+		ret = vm->hooks.vm_init(vm, vm->hooks.opaque);
+		if (ret)
+			goto fail;
+	}
+	vm->irq_up = true;
+	vm->machine = (struct machine){.pio = &vm->pio,
+				       .mmio = &vm->mmio,
+				       .map = &vm->map,
+				       .mem = &vm->gm,
+				       .cfg = vm->cfg,
+				       .irq_line = machine_irq_line_fn,
+				       .request_exit = machine_request_exit_fn,
+				       .ctx = vm};
+	/* spanning guest: the devices live on the I/O node only */
+	if (!vm->span || vm->span->self == vm->span->io_node) {
+		ret = devices_init_all(&vm->machine);
+		if (ret)
+			goto fail;
+		vm->devices_up = true;
+	}
 	*out = vm;
 	return 0;
 fail:
@@ -214,10 +295,18 @@ void vm_destroy(struct vm *vm)
 	if (!vm)
 		return;
 	if (vm->devices_up)
-		devices_exit_all(vm);
+		devices_exit_all(&vm->machine);
+	if (vm->irq_up && vm->hooks.vm_exit)
+		vm->hooks.vm_exit(vm, vm->hooks.opaque);
 	for (uint32_t i = 0; vm->vcpus && i < vm->nr_vcpus; i++)
 		vcpu_destroy(vm->vcpus[i]);
+	for (uint32_t i = 0; vm->proxies && i < vm->nr_vcpus; i++)
+		vcpu_destroy(vm->proxies[i]);
 	free(vm->vcpus);
+	free(vm->proxies);
+	for (unsigned k = 0; k < 4; k++)
+		if (vm->private_mem[k])
+			munmap(vm->private_mem[k], vm->private_size[k]);
 	free(vm->cpuid);
 	io_bus_free(&vm->pio);
 	io_bus_free(&vm->mmio);
@@ -430,6 +519,22 @@ int vm_run(struct vm *vm)
 		v->thread_started = true;
 		vm->nr_running++;
 	}
+	for (uint32_t i = 0; vm->span && vm->hooks.proxy_run && i < vm->nr_vcpus; i++) {
+		struct vcpu *v = vm->proxies[i];
+		int err;
+
+		if (!v)
+			continue;
+		err = pthread_create(&v->thread, NULL, proxy_thread, v);
+		if (err) {
+			pthread_mutex_unlock(&vm->lock);
+			pr_err("proxy of vCPU %u: cannot start its thread: %s", i, strerror(err));
+			vm_request_exit(vm, VM_STATUS_ERROR);
+			pthread_mutex_lock(&vm->lock);
+			break;
+		}
+		v->thread_started = true;
+	}
 	while (!__atomic_load_n(&vm->exiting, __ATOMIC_ACQUIRE)) {
 		struct timespec ts;
 
@@ -460,6 +565,12 @@ int vm_run(struct vm *vm)
 				(unsigned long long)v->nr_exits, (unsigned long long)v->nr_io_exits,
 				(unsigned long long)v->nr_mmio_exits);
 		}
+		v = vm->proxies[i];
+		if (v && v->thread_started) {
+			vcpu_kick(v);
+			pthread_join(v->thread, NULL);
+			v->thread_started = false;
+		}
 	}
 	pr_info("buses: %llu unclaimed port-I/O and %llu unclaimed MMIO accesses, %llu device "
 		"errors",
@@ -468,18 +579,36 @@ int vm_run(struct vm *vm)
 	return status;
 }
 
-void vm_request_exit(struct vm *vm, int status)
+static void end_vm(struct vm *vm, int status, bool tell_others)
 {
+	bool first = false;
+
 	pthread_mutex_lock(&vm->lock);
 	if (!vm->exiting) {
 		vm->status = status;
 		__atomic_store_n(&vm->exiting, 1, __ATOMIC_RELEASE);
 		pthread_cond_broadcast(&vm->cond);
+		first = true;
 	}
 	pthread_mutex_unlock(&vm->lock);
-	for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+	if (first && tell_others && vm->span && vm->span->exit)
+		vm->span->exit(vm->span->ctx, status);
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
 		if (vm->vcpus[i] && vm->vcpus[i]->thread_started)
 			vcpu_kick(vm->vcpus[i]);
+		if (vm->proxies && vm->proxies[i] && vm->proxies[i]->thread_started)
+			vcpu_kick(vm->proxies[i]);
+	}
+}
+
+void vm_request_exit(struct vm *vm, int status)
+{
+	end_vm(vm, status, true);
+}
+
+void vm_end_by_peer(struct vm *vm, int status)
+{
+	end_vm(vm, status, false);
 }
 
 bool vm_exiting(const struct vm *vm)
@@ -538,14 +667,55 @@ struct vcpu *vm_vcpu(struct vm *vm, uint32_t i)
 	return i < vm->nr_vcpus ? vm->vcpus[i] : NULL;
 }
 
-struct io_bus *vm_pio_bus(struct vm *vm)
+struct vcpu *vm_proxy(struct vm *vm, uint32_t i)
 {
-	return &vm->pio;
+	return i < vm->nr_vcpus && vm->proxies ? vm->proxies[i] : NULL;
 }
 
-struct io_bus *vm_mmio_bus(struct vm *vm)
+const struct vm_span *vm_span(const struct vm *vm)
 {
-	return &vm->mmio;
+	return vm->span;
+}
+
+static int forward_access(uint32_t cpu, uint64_t addr, void *data, uint32_t len, bool is_write,
+			  void *opaque)
+{
+	struct vm_forward *f = opaque;
+	const struct vm_span *s = f->vm->span;
+	int ret = s->io(s->ctx, cpu, f->mmio, addr, data, len, is_write);
+
+	if (ret && !is_write)
+		memset(data, 0xff, len);
+	return ret;
+}
+
+int vm_forward_range(struct vm *vm, bool mmio, uint64_t base, uint64_t len, const char *name)
+{
+	struct vm_forward *f = mmio ? &vm->fwd_mmio : &vm->fwd_pio;
+
+	if (!vm->span || vm->span->self == vm->span->io_node)
+		return -EINVAL;
+	f->vm = vm;
+	f->mmio = mmio;
+	return io_bus_register(mmio ? &vm->mmio : &vm->pio, base, len, forward_access, f, name);
+}
+
+void vm_for_each_range(struct vm *vm,
+		       void (*fn)(void *arg, bool mmio, uint64_t base, uint64_t len,
+				  const char *name),
+		       void *arg)
+{
+	for (uint32_t i = 0; i < vm->pio.nr; i++)
+		fn(arg, false, vm->pio.regions[i].base, vm->pio.regions[i].len,
+		   vm->pio.regions[i].name);
+	for (uint32_t i = 0; i < vm->mmio.nr; i++)
+		fn(arg, true, vm->mmio.regions[i].base, vm->mmio.regions[i].len,
+		   vm->mmio.regions[i].name);
+}
+
+struct machine *vm_machine(struct vm *vm)
+{
+	return &vm->machine;
 }
 
 int pio_register(struct vm *vm, uint16_t port, uint16_t len, io_handler_fn fn, void *opaque,
@@ -557,10 +727,7 @@ int pio_register(struct vm *vm, uint16_t port, uint16_t len, io_handler_fn fn, v
 int mmio_register(struct vm *vm, uint64_t gpa, uint64_t len, io_handler_fn fn, void *opaque,
 		  const char *name)
 {
-	if (memmap_find(&vm->map, gpa) || memmap_find(&vm->map, gpa + len - 1)) {
-		pr_err("mmio bus: %s at 0x%llx overlaps guest RAM", name ? name : "?",
-		       (unsigned long long)gpa);
-		return -EBUSY;
-	}
-	return io_bus_register(&vm->mmio, gpa, len, fn, opaque, name);
+	struct machine m = {.mmio = &vm->mmio, .map = &vm->map};
+
+	return machine_mmio_register(&m, gpa, len, fn, opaque, name);
 }

@@ -8,8 +8,11 @@
  *                             KVM_CREATE_VM, TSS/identity map, irqchip per
  *                             mode, guest RAM as ONE host mapping (or the
  *                             caller's), one memory slot per memmap range,
- *                             the vCPUs of this host, the devices (every
- *                             DEVICE_INIT of devices/bus.h, in level order)
+ *                             the vCPUs of this host, the interrupt
+ *                             controllers (hooks->vm_init), the devices
+ *                             (every DEVICE_INIT of devices/bus.h, in
+ *                             level order, given the machine of
+ *                             devices/machine.h)
  *   vm_load_kernel(vm)        detect + load the kernel named in cfg->kernel
  *                             (+ initrd, modules, cmdline), ACPI tables, e820, and set
  *                             the boot vCPU's registers
@@ -33,7 +36,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "control/config.h"
+#include "config/config.h"
+#include "devices/bus.h"
+#include "devices/machine.h"
 #include "platform/memmap.h"
 
 struct vm;
@@ -52,18 +57,52 @@ enum irq_mode {
 	IRQ_USER,
 };
 
-/* Exit statuses vm_run() returns (besides the exit port's (v << 1) | 1). */
-#define VM_STATUS_POWEROFF 0 /* ACPI S5 through PM1a_CNT (devices/power.c) */
-#define VM_STATUS_ERROR 1    /* something the VMM could not handle; reported */
-#define VM_STATUS_RESET 4    /* reset via port 0xCF9 (devices/power.c) */
+/* Exit statuses vm_run() returns: VM_STATUS_* of devices/machine.h, or the
+ * exit port's (v << 1) | 1. */
 /* SIGINT/SIGTERM during vm_run(): 128 + the signal, after every vCPU printed
  * its state (vcpu_report). */
 
 /*
- * Hooks for an interrupt controller that lives in user space (IRQ_USER,
- * IRQ_SPLIT). All are optional and are called on the vCPU's own thread.
+ * A guest that spans hosts (docs/cluster.md): what this node's VM needs of
+ * the others. Filled by the caller (control/, on the cluster's channel);
+ * NULL in vm_params for a guest on one host. Every function may be called
+ * from any thread and must not call back into the vm.
+ */
+struct vm_span {
+	uint32_t self;             /* this node */
+	uint32_t io_node;          /* the node whose devices the guest sees (0) */
+	const uint32_t *vcpu_node; /* [nr_vcpus]: the node each vCPU runs on */
+	/* A guest access to a range the I/O node's devices claim, from vCPU
+	 * @cpu of this node: forward it and wait (vCPU thread). 0 or -errno. */
+	int (*io)(void *ctx, uint32_t cpu, bool mmio, uint64_t addr, void *data, uint32_t len,
+		  bool is_write);
+	/* An interrupt message for vCPU @dest, which runs on @node (!= self). */
+	int (*irq)(void *ctx, uint32_t node, uint32_t dest, uint8_t vector, uint8_t delivery,
+		   bool level);
+	/* A vCPU of this node EOI'd level-triggered @vector: tell the I/O node. */
+	int (*eoi)(void *ctx, uint8_t vector);
+	/* vCPU @cpu of this node came online (got its SIPI): tell the others,
+	 * whose proxies start capturing its interrupts. */
+	void (*vcpu_online)(void *ctx, uint32_t cpu);
+	/* This node ends the VM (its first exit request): tell the others. */
+	void (*exit)(void *ctx, int status);
+	void *ctx;
+};
+
+/*
+ * Hooks of the interrupt controllers (irq/irq_vcpu_hooks()). All are
+ * optional; the vcpu ones are called on the vCPU's own thread.
  */
 struct vcpu_hooks {
+	/* After the vCPUs exist, before the devices: set up the controllers
+	 * (their MMIO ranges with mmio_register(), the line handler with
+	 * vm_set_irq_line_handler()). Main thread. 0 or -errno (vm_create
+	 * fails). vm_exit undoes it in vm_destroy(), when vm_init succeeded. */
+	int (*vm_init)(struct vm *vm, void *opaque);
+	void (*vm_exit)(struct vm *vm, void *opaque);
+	/* A guest spanning hosts: the thread of the proxy of remote vCPU
+	 * @vcpu (docs/irq.md) runs this until the VM ends. */
+	void (*proxy_run)(struct vcpu *vcpu, void *opaque);
 	/* After the vCPU fd exists, before the first KVM_RUN (registers
 	 * set). Return 0 or -errno (vm_create fails). */
 	int (*vcpu_init)(struct vcpu *vcpu, void *opaque);
@@ -99,6 +138,13 @@ struct vm_params {
 	 * hook must hold them until the guest's SIPI. */
 	const bool *local;
 	const struct vcpu_hooks *hooks; /* NULL = none */
+	/* A guest spanning hosts (NULL: one host). Then the local vCPUs are
+	 * those span->vcpu_node gives this node (@local is ignored), every
+	 * other vCPU is created as a proxy (never runs guest code; the
+	 * interrupt controllers' proxy_run hook drives it), IRQ_SPLIT is
+	 * required, and only the I/O node runs the devices: the others get
+	 * the ranges they claim through vm_forward_range(). */
+	const struct vm_span *span;
 };
 
 /*
@@ -113,6 +159,7 @@ struct vcpu {
 	size_t run_size;
 	pthread_t thread;
 	bool thread_started;
+	bool proxy; /* a proxy of a vCPU of another node (vm_params.span) */
 	void *irq_priv;
 	uint64_t nr_exits; /* counted by the run loop (this thread only) */
 	uint64_t nr_io_exits;
@@ -153,6 +200,19 @@ void vm_request_exit(struct vm *vm, int status);
 /* True once an exit was requested (vCPU loops poll it). */
 bool vm_exiting(const struct vm *vm);
 
+/* The machine the devices of this vm are plugged into (devices/machine.h). */
+struct machine *vm_machine(struct vm *vm);
+
+/*
+ * Claim ranges on the vm's buses for the core components (interrupt
+ * controllers); devices use machine_pio_register()/machine_mmio_register().
+ * Start-up only. 0 or -errno (-EBUSY: overlap, also with RAM for MMIO).
+ */
+int __must_check pio_register(struct vm *vm, uint16_t port, uint16_t len, io_handler_fn fn,
+			      void *opaque, const char *name);
+int __must_check mmio_register(struct vm *vm, uint64_t gpa, uint64_t len, io_handler_fn fn,
+			       void *opaque, const char *name);
+
 /* Accessors (valid for the vm's lifetime). */
 struct guest_mem *vm_guest_mem(struct vm *vm);
 const struct memmap *vm_memmap(const struct vm *vm);
@@ -161,6 +221,50 @@ enum irq_mode vm_irq_mode(const struct vm *vm);
 int vm_fd(const struct vm *vm);
 /* The vCPU with index @i if it is local, else NULL. */
 struct vcpu *vm_vcpu(struct vm *vm, uint32_t i);
+/* The proxy of remote vCPU @i (spanning guest), else NULL. */
+struct vcpu *vm_proxy(struct vm *vm, uint32_t i);
+/* The span of a guest spanning hosts, or NULL. */
+const struct vm_span *vm_span(const struct vm *vm);
+
+/*
+ * Spanning guest, not the I/O node: guest accesses to [base, base + len) of
+ * the port-I/O (mmio false) or MMIO bus are forwarded to the I/O node
+ * (span->io). Start-up only. 0 or -errno.
+ */
+int vm_forward_range(struct vm *vm, bool mmio, uint64_t base, uint64_t len, const char *name);
+/* Call @fn for every range claimed on this vm's buses (for the I/O node to
+ * tell the others). */
+void vm_for_each_range(struct vm *vm,
+		       void (*fn)(void *arg, bool mmio, uint64_t base, uint64_t len,
+				  const char *name),
+		       void *arg);
+
+/*
+ * Memory of this node only, outside guest RAM: @size bytes (page multiple)
+ * at guest-physical @gpa, as an extra memory slot (the proxies' stub). The
+ * host mapping is returned in *host and freed with the vm. 0 or -errno.
+ */
+int vm_add_private_memory(struct vm *vm, uint64_t gpa, size_t size, void **host);
+
+/*
+ * The guest's clocks on this node (vcpu/clock.c; a spanning guest keeps
+ * them equal on every node, docs/cluster.md). Main thread, before vm_run.
+ * vm_tsc_khz: the local vCPUs' TSC frequency (kHz) or -errno.
+ * vm_set_tsc_khz: make it @khz (fails, saying so, where KVM cannot scale).
+ * vm_set_guest_tsc: set each local vCPU's TSC to tsc_now(arg), called right
+ * before each write. vm_get_kvmclock / vm_set_kvmclock: kvmclock and the
+ * host's CLOCK_REALTIME at that value (KVM_CLOCK_REALTIME; -EOPNOTSUPP
+ * before Linux 5.16).
+ */
+int vm_tsc_khz(struct vm *vm);
+int vm_set_tsc_khz(struct vm *vm, uint32_t khz);
+int vm_set_guest_tsc(struct vm *vm, uint64_t (*tsc_now)(void *arg), void *arg);
+int vm_get_kvmclock(struct vm *vm, uint64_t *clock, uint64_t *realtime);
+int vm_set_kvmclock(struct vm *vm, uint64_t clock, uint64_t realtime);
+
+/* The VM ends because another node said so: like vm_request_exit() but the
+ * others are not told again (span->exit is not called). Any thread. */
+void vm_end_by_peer(struct vm *vm, int status);
 
 /*
  * Raise (level 1) or lower (0) interrupt line @irq (GSI) of the in-kernel

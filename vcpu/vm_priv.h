@@ -23,12 +23,22 @@ struct vm {
 	void *ram;
 	size_t ram_size;
 	bool ram_owned;
-	uint32_t nr_vcpus;        /* cfg->nr_vcpus */
-	struct vcpu **vcpus;      /* [nr_vcpus], NULL where not local */
+	uint32_t nr_vcpus;     /* cfg->nr_vcpus */
+	struct vcpu **vcpus;   /* [nr_vcpus], NULL where not local */
+	struct vcpu **proxies; /* [nr_vcpus], the proxies of remote vCPUs (span) */
+	const struct vm_span *span;
+	uint32_t nr_slots;    /* memory slots in use */
+	void *private_mem[4]; /* vm_add_private_memory() mappings */
+	size_t private_size[4];
+	struct vm_forward {
+		struct vm *vm;
+		bool mmio;
+	} fwd_pio, fwd_mmio;
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
 	bool tsc_deadline_cap;    /* KVM can emulate the TSC-deadline timer (in-kernel LAPIC) */
 	struct io_bus pio, mmio;
-	bool devices_up;
+	struct machine machine; /* what the devices see */
+	bool irq_up, devices_up;
 	int (*irq_line_fn)(void *opaque, uint32_t irq, int level);
 	void *irq_line_opaque;
 	/* exit: set once, under lock */
@@ -46,6 +56,8 @@ void vcpu_destroy(struct vcpu *vcpu);
 /* Registers, sregs for the boot vCPU. */
 int vcpu_set_boot_state(struct vcpu *vcpu, const struct boot_state *st);
 void *vcpu_thread(void *arg);
+/* The thread of a proxy vCPU: runs hooks.proxy_run. */
+void *proxy_thread(void *arg);
 /* Interrupt a vCPU thread out of KVM_RUN (any thread). */
 void vcpu_kick(struct vcpu *vcpu);
 

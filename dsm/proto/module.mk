@@ -1,7 +1,7 @@
 # dsm/proto/module.mk — the DSM coherence protocol (pure state machines),
 # its policies and message codec, their unit tests and the deterministic
 # network simulator. The runtime (dsm/module.mk) links DSM_PROTO_OBJS.
-DSM_PROTO_OBJS := $(call objs,dsm/msg.c dsm/policy.c dsm/proto.c dsm/proto_home.c dsm/proto_setup.c dsm/proto_dir.c)
+DSM_PROTO_OBJS := $(call objs,dsm/msg.c dsm/policy_opts.c dsm/policy.c dsm/proto.c dsm/proto_home.c dsm/proto_setup.c dsm/proto_dir.c)
 SSIVM_OBJS += $(DSM_PROTO_OBJS)
 
 $(eval $(call unit_test,test_dsm_msg,tests/unit/test_dsm_msg.c,$(DSM_PROTO_OBJS) $(COMMON_OBJS)))
@@ -20,7 +20,7 @@ $(eval $(call program,dsm-fuzz,tests/sim/fuzz_dsm_recv.c tests/sim/fuzz_dsm_main
 TEST_LIST += unit:dsm-fuzz:tests/sim/run-fuzz.sh
 .PHONY: fuzz-dsm
 fuzz-dsm: $(BUILD)/fuzz/dsm-recv
-$(BUILD)/fuzz/dsm-recv: tests/sim/fuzz_dsm_recv.c tests/sim/proto_check.c dsm/msg.c dsm/policy.c dsm/proto.c dsm/proto_home.c dsm/proto_setup.c dsm/proto_dir.c common/log.c
+$(BUILD)/fuzz/dsm-recv: tests/sim/fuzz_dsm_recv.c tests/sim/proto_check.c dsm/msg.c dsm/policy_opts.c dsm/policy.c dsm/proto.c dsm/proto_home.c dsm/proto_setup.c dsm/proto_dir.c common/log.c
 	@mkdir -p $(dir $@)
 	clang -g -O1 $(CSTD) $(WARN) -D_GNU_SOURCE -I. -DDSM_FUZZ_LIBFUZZER -fsanitize=fuzzer,address,undefined -o $@ $^
 # CPU cost of the state machines alone (not a test): build/bin/dsm-proto-cost

@@ -67,6 +67,10 @@ void tg_isr(struct isr_frame *f)
 {
 	uint32_t v = (uint32_t)f->vector;
 
+	if (v == 2 && handlers[2]) { /* an NMI the test expects: no EOI */
+		handlers[2](v);
+		return;
+	}
 	if (v < 32) {
 		/* A CPU exception is a bug of the guest (or of the VMM under
 		 * test): say where, and end with failure. */

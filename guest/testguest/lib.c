@@ -155,8 +155,14 @@ void tg_printf(const char *fmt, ...)
 		n = sizeof(buf) - 1;
 	/* COM1 transmit register: QEMU's and ssivm's 8250 take a byte per
 	 * write without a line-status poll (each poll would be one more exit). */
+	/* one line at a time when several CPUs print */
+	static volatile int lock;
+
+	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
 	for (int i = 0; i < n; i++)
 		outb(COM1, (uint8_t)buf[i]);
+	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
 }
 
 void tg_exit(uint32_t value)

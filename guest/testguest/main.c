@@ -8,6 +8,7 @@
  *   exit=N        exit value when every test passed (default 0)
  *   cpus=N        CPUs to expect when there is no MADT (default 1)
  *   modules=N     the multiboot test checks the module count
+ *   exitcpu=K     CPU K (started by the ipi test) writes the exit port
  * Other keys are read by the tests themselves (see each test).
  */
 #include "tg.h"
@@ -29,6 +30,7 @@ static const struct test tests[] = {
     {"idle", test_idle},
     {"busy", test_busy},
     {"unemulated", test_unemulated},
+    {"span", test_span},
 };
 
 void tg_fail(const char *test, const char *file, int line, const char *fmt, ...)
@@ -130,5 +132,6 @@ void tg_main(uint32_t magic, uint32_t info)
 	run_list(list ? list : "multiboot,ipi,timer,mem");
 	tg_printf("# total %lu TSC cycles since entry\n", rdtsc() - t0);
 	tg_printf("testguest: done %u passed %u failed\n", nr_pass, nr_fail);
-	tg_exit(nr_fail ? 1 : (uint32_t)tg_opt("exit", 0));
+	/* exitcpu=K: the exit port is written by CPU K (on another node) */
+	span_exit_via((uint32_t)tg_opt("exitcpu", 0), nr_fail ? 1 : (uint32_t)tg_opt("exit", 0));
 }

@@ -5,7 +5,7 @@
 TG_DIR := $(BUILD)/guest/testguest
 TG_SRCS := guest/testguest/main.c guest/testguest/lib.c guest/testguest/irq.c \
 	guest/testguest/mb.c guest/testguest/mem.c guest/testguest/timer.c guest/testguest/smp.c \
-	guest/testguest/fault.c
+	guest/testguest/fault.c guest/testguest/span.c
 TG_CFLAGS := -std=gnu17 -m64 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
 	-mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -mcmodel=small --param=min-pagesize=0 \

@@ -157,5 +157,9 @@ void test_ipi(const char *name);
 void test_idle(const char *name);
 void test_busy(const char *name);
 void test_unemulated(const char *name); /* ends the guest: fault.c */
+void test_span(const char *name);
+/* End the guest with @value from CPU @cpu (index into cpu_apic_ids; 0 or
+ * an AP that is not running: this CPU). span.c */
+void span_exit_via(uint32_t cpu, uint32_t value) __attribute__((noreturn));
 
 #endif

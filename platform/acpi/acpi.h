@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control/config.h"
+#include "config/config.h"
 #include "platform/memmap.h"
 
 /* The platform the tables describe: the VMM must emulate exactly this. */

@@ -3,7 +3,7 @@ ACPI_OBJS := $(call objs,platform/acpi/acpi.c platform/acpi/madt.c platform/acpi
 	platform/acpi/dsdt.c)
 SSIVM_OBJS += $(ACPI_OBJS)
 
-ACPI_TEST_OBJS := $(ACPI_OBJS) $(CONFIG_OBJS) $(call objs,platform/memmap.c) $(COMMON_OBJS)
+ACPI_TEST_OBJS := $(ACPI_OBJS) $(CONFIG_OBJS) $(call objs,platform/memmap.c dsm/policy_opts.c) $(COMMON_OBJS)
 $(eval $(call unit_test,test_acpi,tests/unit/test_acpi.c,$(ACPI_TEST_OBJS),$(CONFIG_LIBS)))
 TEST_LIST += unit:acpi-iasl:tests/unit/acpi-iasl.sh
 $(eval $(call unit_test,test_acpi_changes,tests/unit/test_acpi_changes.c,$(ACPI_TEST_OBJS),$(CONFIG_LIBS)))

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control/config.h"
+#include "config/config.h"
 #include "platform/memmap.h"
 
 #define ACPI_OEM_ID "SSIVM "

@@ -21,6 +21,7 @@
  * test list in docs/dsm-runtime.md.
  */
 #include "common/log.h"
+#include "common/num.h"
 #include "dsm/msg.h"
 #include "transport/transport.h"
 
@@ -32,6 +33,7 @@
 #include <time.h>
 
 #define MAXN 8u
+#define P "dsm-evil"
 
 static int peers_down;
 
@@ -183,10 +185,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			self = (unsigned)atoi(optarg);
+			self = num_flag_uint(P, "--node", optarg, 0, MAXN - 1);
 			break;
 		case 'n':
-			nodes = (unsigned)atoi(optarg);
+			nodes = num_flag_uint(P, "--nodes", optarg, 2, MAXN);
 			break;
 		case 'a':
 			list = optarg;
@@ -195,13 +197,13 @@ int main(int argc, char **argv)
 			tls = optarg;
 			break;
 		case 's':
-			seconds = (unsigned)atoi(optarg);
+			seconds = num_flag_uint(P, "--seconds", optarg, 0, 86400);
 			break;
 		case 'p':
-			pages = (unsigned)atoi(optarg);
+			pages = num_flag_uint(P, "--pages", optarg, 1, 1u << 18);
 			break;
 		case 'r':
-			rate = (unsigned)atoi(optarg);
+			rate = num_flag_uint(P, "--rate", optarg, 1, 1000000);
 			break;
 		case 'x':
 			semantic = 1;
@@ -210,14 +212,21 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (nodes < 2 || nodes > MAXN || self >= nodes || !list || !pages || !rate) {
-		fprintf(stderr, "usage: dsm-evil --node I --nodes N --addrs IP:PORT,... "
-				"[--tls T] [--seconds S] [--pages P] [--rate MSGS/S]\n");
+	if (!nodes || !list || self >= nodes) {
+		if (nodes && self >= nodes)
+			fprintf(stderr, "dsm-evil: --node %u: not a node of --nodes %u (0..%u)\n",
+				self, nodes, nodes - 1);
+		fprintf(stderr,
+			"usage: dsm-evil --node I --nodes N (2..%u) --addrs IP:PORT,... "
+			"[--tls T] [--seconds S] [--pages P] [--rate MSGS/S]\n",
+			MAXN);
 		return 2;
 	}
 	for (unsigned n = 0; n < nodes; n++)
-		if (!(addrs[n] = strsep(&list, ",")) || !*addrs[n])
+		if (!(addrs[n] = strsep(&list, ",")) || !*addrs[n]) {
+			fprintf(stderr, "dsm-evil: --addrs needs %u addresses\n", nodes);
 			return 2;
+		}
 	log_set_node((int)self);
 	rng ^= (uint64_t)self * 0x100000001b3ull + (uint64_t)time(NULL);
 	for (size_t i = 0; i < sizeof(page); i++)

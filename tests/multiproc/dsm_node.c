@@ -27,6 +27,7 @@
  * not available.
  */
 #include "tests/multiproc/dsm_node.h"
+#include "common/num.h"
 #include "dsm/metrics.h"
 #include "dsm/runtime.h"
 
@@ -311,6 +312,13 @@ static void usage(void)
 	exit(2);
 }
 
+/* Bounds of the numeric flags (each refused outside them, exit 2). */
+#define P "dsm-node"
+#define MAX_SECONDS 86400u
+#define MIN_PAGES 256u
+#define MAX_PAGES (1u << 18) /* 1 GiB of region */
+#define MAX_MS 3600000u
+
 static void parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -330,10 +338,10 @@ static void parse(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			opt.node = (unsigned)atoi(optarg);
+			opt.node = num_flag_uint(P, "--node", optarg, 0, MAX_NODES - 1);
 			break;
 		case 'n':
-			opt.nodes = (unsigned)atoi(optarg);
+			opt.nodes = num_flag_uint(P, "--nodes", optarg, 1, MAX_NODES);
 			break;
 		case 'a':
 			list = optarg;
@@ -342,16 +350,16 @@ static void parse(int argc, char **argv)
 			opt.tls = optarg;
 			break;
 		case 't':
-			opt.threads = (unsigned)atoi(optarg);
+			opt.threads = num_flag_uint(P, "--threads", optarg, 1, MAX_THREADS);
 			break;
 		case 's':
-			opt.seconds = (unsigned)atoi(optarg);
+			opt.seconds = num_flag_uint(P, "--seconds", optarg, 0, MAX_SECONDS);
 			break;
 		case 'p':
-			opt.pages = (unsigned)atoi(optarg);
+			opt.pages = num_flag_uint(P, "--pages", optarg, MIN_PAGES, MAX_PAGES);
 			break;
 		case 'u':
-			opt.spin_us = (unsigned)atoi(optarg);
+			opt.spin_us = num_flag_uint(P, "--spin-us", optarg, 0, 1000000);
 			break;
 		case 'P':
 			if (dsm_policy_parse(&opt.policy, optarg))
@@ -361,16 +369,18 @@ static void parse(int argc, char **argv)
 			opt.metrics = optarg;
 			break;
 		case 'S':
-			opt.seed = strtoull(optarg, NULL, 0);
+			opt.seed = num_flag_u64(P, "--seed", optarg, 0, UINT64_MAX);
 			break;
 		case 'o':
-			opt.peer_timeout_ms = (unsigned)atoi(optarg);
+			opt.peer_timeout_ms =
+			    num_flag_uint(P, "--peer-timeout-ms", optarg, 0, MAX_MS);
 			break;
 		case 'e':
-			opt.evil = atoi(optarg);
+			opt.evil = (int)num_flag_uint(P, "--evil-node", optarg, 0, MAX_NODES - 1);
 			break;
 		case 'b':
-			opt.barrier_timeout_ms = (unsigned)atoi(optarg);
+			opt.barrier_timeout_ms =
+			    num_flag_uint(P, "--barrier-timeout-ms", optarg, 100, MAX_MS);
 			break;
 		case 'I':
 			opt.inject = INJECT_NONE;
@@ -390,12 +400,31 @@ static void parse(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!opt.nodes || opt.nodes > MAX_NODES || opt.node >= opt.nodes || !list || !opt.threads ||
-	    opt.threads > MAX_THREADS || opt.pages < 256 || opt.barrier_timeout_ms < 100) {
-		fprintf(stderr,
-			"dsm-node: need 1 <= nodes <= %u, node < nodes, --addrs, "
-			"1 <= threads <= %u, pages >= 256, barrier timeout >= 100 ms\n",
-			MAX_NODES, MAX_THREADS);
+	if (!opt.nodes || !list) {
+		fprintf(stderr, "dsm-node: --nodes N (1..%u) and --addrs are required\n",
+			MAX_NODES);
+		usage();
+	}
+	if (opt.node >= opt.nodes) {
+		fprintf(stderr, "dsm-node: --node %u: not a node of --nodes %u (0..%u)\n", opt.node,
+			opt.nodes, opt.nodes - 1);
+		usage();
+	}
+	if (opt.metrics) {
+		const char *what;
+		int err = metrics_socket_check(opt.metrics, &what);
+
+		if (err) {
+			fprintf(stderr,
+				"dsm-node: --metrics %s: %s (%s); only a stale socket is "
+				"replaced\n",
+				opt.metrics, what, strerror(-err));
+			exit(2);
+		}
+	}
+	if (opt.evil >= (int)opt.nodes) {
+		fprintf(stderr, "dsm-node: --evil-node %d: not a node of %u\n", opt.evil,
+			opt.nodes);
 		usage();
 	}
 	for (unsigned n = 0; n < opt.nodes; n++) {

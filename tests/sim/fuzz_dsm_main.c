@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/num.h"
 #include "tests/sim/fuzz_dsm.h"
 
 #define REC DSM_FUZZ_REC
@@ -32,12 +33,23 @@ static uint64_t next(void)
 static int replay(const char *hex)
 {
 	static uint8_t in[REC * 64];
-	size_t n = 0;
+	size_t n = 0, len = strlen(hex);
+	char byte[5] = "0x"; /* each pair of digits, read as 0xHH */
+	uint64_t v;
 
-	for (; hex[0] && hex[1] && n < sizeof(in); hex += 2) {
-		unsigned v;
-		if (sscanf(hex, "%2x", &v) != 1) {
-			fprintf(stderr, "dsm-fuzz: --hex wants hexadecimal digits\n");
+	if (len % 2 || len / 2 > sizeof(in)) {
+		fprintf(stderr,
+			"dsm-fuzz: --hex wants an even number of hexadecimal digits, at most %zu "
+			"(got %zu)\n",
+			2 * sizeof(in), len);
+		return 2;
+	}
+	for (; *hex; hex += 2) {
+		memcpy(byte + 2, hex, 2);
+		if (num_parse_u64(byte, 0, 255, &v)) {
+			fprintf(stderr,
+				"dsm-fuzz: --hex: '%s' at offset %zu is not a hexadecimal byte\n",
+				byte + 2, 2 * n);
 			return 2;
 		}
 		in[n++] = (uint8_t)v;
@@ -54,10 +66,20 @@ int main(int argc, char **argv)
 	uint8_t in[REC * 8];
 	unsigned nsamples;
 
-	if (argc > 2 && !strcmp(argv[1], "--hex"))
+	if (argc > 1 && !strcmp(argv[1], "--hex")) {
+		if (argc != 3) {
+			fprintf(stderr, "usage: dsm-fuzz --hex HEX\n");
+			return 2;
+		}
 		return replay(argv[2]);
+	}
+	if (argc > 2) {
+		fprintf(stderr, "usage: dsm-fuzz [ITERATIONS] | dsm-fuzz --hex HEX\n");
+		return 2;
+	}
 	if (argc > 1)
-		iters = strtoul(argv[1], NULL, 10);
+		iters =
+		    (unsigned long)num_flag_u64("dsm-fuzz", "ITERATIONS", argv[1], 1, 1000000000);
 	nsamples = dsm_fuzz_samples(samples, 64);
 	if (!nsamples) {
 		fprintf(stderr, "dsm-fuzz: the scenario sent no message\n");

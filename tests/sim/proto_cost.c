@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/num.h"
 #include "dsm/proto.h"
 
 #define MAXN 5
@@ -179,7 +180,14 @@ static double best(unsigned copies, bool write, bool upgrade, unsigned iters)
 
 int main(int argc, char **argv)
 {
-	unsigned iters = argc > 1 ? (unsigned)atoi(argv[1]) : 20000;
+	unsigned iters = 20000;
+
+	if (argc > 2) {
+		fprintf(stderr, "usage: dsm-proto-cost [ITERATIONS]\n");
+		return 2;
+	}
+	if (argc > 1)
+		iters = num_flag_uint("dsm-proto-cost", "ITERATIONS", argv[1], 1, 100000000);
 
 	printf("dsm-proto-cost: protocol CPU per fault, all nodes' work, page copies included "
 	       "(%u iterations, best of 5)\n",

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/num.h"
 #include "tests/sim/sim.h"
 
 static void tick_all(struct sim *s)
@@ -181,6 +182,31 @@ static void free_sim(struct sim *s)
 	}
 }
 
+#define P "dsm-sim"
+
+/* --seeds A or A-B, A <= B */
+static void parse_seeds(const char *v, unsigned long long *a, unsigned long long *b)
+{
+	const char *dash = strchr(v, '-');
+	char first[32];
+	uint64_t x, y;
+
+	if (!dash || dash == v) { /* "-5" is a negative number, not a range */
+		*a = *b = num_flag_u64(P, "--seeds", v, 0, UINT64_MAX - 1);
+		return;
+	}
+	if ((size_t)(dash - v) >= sizeof(first)) {
+		fprintf(stderr, "dsm-sim: --seeds '%s': not a number or a range A-B\n", v);
+		exit(2);
+	}
+	memcpy(first, v, (size_t)(dash - v));
+	first[dash - v] = 0;
+	x = num_flag_u64(P, "--seeds (first)", first, 0, UINT64_MAX - 1);
+	y = num_flag_u64(P, "--seeds (last)", dash + 1, x, UINT64_MAX - 1);
+	*a = x;
+	*b = y;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: dsm-sim --seeds A[-B] [--nodes 2..5] [--pages 1..256] [--ops N] "
@@ -201,29 +227,19 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(argv[i], "--seeds") && v) {
-			char *end;
-			a = strtoull(v, &end, 10);
-			b = *end == '-' ? strtoull(end + 1, &end, 10) : a;
-			if (*end || b < a)
-				usage();
+			parse_seeds(v, &a, &b);
 			i++;
 		} else if (!strcmp(argv[i], "--nodes") && v) {
-			opt.nodes = (unsigned)atoi(v);
-			if (opt.nodes < 2 || opt.nodes > SIM_MAX_NODES)
-				usage();
+			opt.nodes = num_flag_uint(P, "--nodes", v, 2, SIM_MAX_NODES);
 			i++;
 		} else if (!strcmp(argv[i], "--pages") && v) {
-			opt.pages = (unsigned)atoi(v);
-			if (opt.pages < 1 || opt.pages > SIM_MAX_PAGES)
-				usage();
+			opt.pages = num_flag_uint(P, "--pages", v, 1, SIM_MAX_PAGES);
 			i++;
 		} else if (!strcmp(argv[i], "--ops") && v) {
-			opt.ops = (unsigned)atoi(v);
+			opt.ops = num_flag_uint(P, "--ops", v, 0, 1000000);
 			i++;
 		} else if (!strcmp(argv[i], "--junk") && v) {
-			opt.junk = (unsigned)atoi(v);
-			if (opt.junk > 500)
-				usage();
+			opt.junk = num_flag_uint(P, "--junk", v, 0, 500);
 			i++;
 		} else if (!strcmp(argv[i], "--fifo")) {
 			opt.reorder = 0;

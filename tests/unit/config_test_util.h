@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "control/config.h"
+#include "config/config.h"
 
 /*
  * libconfig 1.5 (Debian 12) leaks its string buffer when a file ends in the

@@ -20,7 +20,7 @@ struct dev {
 	int fail;
 };
 
-static int dev_fn(struct vcpu *vcpu, uint64_t addr, void *data, uint32_t len, bool is_write,
+static int dev_fn(uint32_t cpu, uint64_t addr, void *data, uint32_t len, bool is_write,
 		  void *opaque)
 {
 	struct dev *d = opaque;
@@ -75,28 +75,28 @@ static void test_dispatch(void **state)
 
 	io_bus_init(&bus, "mmio");
 	assert_int_equal(io_bus_register(&bus, 0xfec00000, 0x1000, dev_fn, &a, "ioapic"), 0);
-	assert_true(io_bus_access(&bus, NULL, 0xfec00010, &v, 4, true));
+	assert_true(io_bus_access(&bus, 0, 0xfec00010, &v, 4, true));
 	assert_int_equal(a.last_addr, 0xfec00010); /* absolute address */
 	assert_true(a.last_write);
 	v = 0;
-	assert_true(io_bus_access(&bus, NULL, 0xfec00010, &v, 4, false));
+	assert_true(io_bus_access(&bus, 0, 0xfec00010, &v, 4, false));
 	assert_int_equal(v, 0x11223344);
 	assert_int_equal(a.calls, 2);
 	/* running off the end of the region is unclaimed: all ones, no call */
-	assert_false(io_bus_access(&bus, NULL, 0xfec00ffe, &v, 4, false));
+	assert_false(io_bus_access(&bus, 0, 0xfec00ffe, &v, 4, false));
 	assert_int_equal(v, 0xffffffff);
 	assert_int_equal(a.calls, 2);
 	/* nothing there */
 	v = 0;
-	assert_false(io_bus_access(&bus, NULL, 0x1234, &v, 4, false));
+	assert_false(io_bus_access(&bus, 0, 0x1234, &v, 4, false));
 	assert_int_equal(v, 0xffffffff);
-	assert_false(io_bus_access(&bus, NULL, 0x1234, &v, 4, false));
-	assert_false(io_bus_access(&bus, NULL, 0x1234, &v, 4, true));
+	assert_false(io_bus_access(&bus, 0, 0x1234, &v, 4, false));
+	assert_false(io_bus_access(&bus, 0, 0x1234, &v, 4, true));
 	assert_int_equal(bus.nr_unclaimed, 4);
 	/* a failing handler: counted, reads all ones */
 	a.fail = 1;
 	v = 0;
-	assert_false(io_bus_access(&bus, NULL, 0xfec00000, &v, 4, false));
+	assert_false(io_bus_access(&bus, 0, 0xfec00000, &v, 4, false));
 	assert_int_equal(v, 0xffffffff);
 	assert_int_equal(bus.nr_errors, 1);
 	io_bus_free(&bus);
@@ -120,14 +120,14 @@ static void test_many(void **state)
 
 		assert_ptr_equal(io_bus_find(&bus, 0x1000 + k * 16 + 7)->opaque, &d[k]);
 		assert_null(io_bus_find(&bus, 0x1000 + k * 16 + 8));
-		assert_true(io_bus_access(&bus, NULL, 0x1000 + k * 16, &b, 1, true));
+		assert_true(io_bus_access(&bus, 0, 0x1000 + k * 16, &b, 1, true));
 		assert_int_equal(d[k].reg[0], (uint8_t)k);
 	}
 	/* the unclaimed-address table fills up without failing */
 	for (uint64_t a = 0; a < 5000; a++) {
 		uint8_t b;
 
-		io_bus_access(&bus, NULL, 0x100000 + a, &b, 1, false);
+		io_bus_access(&bus, 0, 0x100000 + a, &b, 1, false);
 	}
 	assert_int_equal(bus.nr_unclaimed, 5000);
 	io_bus_free(&bus);

@@ -128,6 +128,52 @@ static void test_host_zero(void **state)
 	config_free(&cfg);
 }
 
+/* A guest across two hosts: the cluster section, flags on top, the hash. */
+static void test_cluster(void **state)
+{
+	struct ssivm_config cfg;
+	struct captured c;
+	uint64_t h1, h2;
+
+	parse_and_validate(
+	    &cfg,
+	    "cluster = { hosts = [\"10.0.0.1\", \"node-b:7500\"]; fabric = \"tcp\";\n"
+	    "            port = 7600; dsm = \"migrate_after=2\"; peer_timeout_ms = 3000; };\n"
+	    "numa = ({ id = 0; cpus = \"0-1\"; memory = \"1G\"; },\n"
+	    "        { id = 1; cpus = \"2-3\"; memory = \"512M\"; host = 1; },\n"
+	    "        { id = 2; memory = \"256M\"; host = 1; });\n",
+	    "", 0, &c);
+	assert_string_equal(c.err, "");
+	assert_int_equal(c.stage, 2);
+	assert_int_equal(config_nr_hosts(&cfg), 2);
+	assert_int_equal(cfg.cluster.nr_addrs, 2);
+	assert_string_equal(cfg.cluster.addrs[1], "node-b:7500");
+	assert_string_equal(cfg.cluster.fabric, "tcp");
+	assert_int_equal(config_cluster_port(&cfg), 7600);
+	assert_string_equal(cfg.cluster.dsm_policy, "migrate_after=2");
+	assert_int_equal(cfg.cluster.peer_timeout_ms, 3000);
+	assert_int_equal(config_host_of_cpu(&cfg, 3), 1);
+	assert_int_equal(config_host_of_cpu(&cfg, 1), 0);
+	h1 = config_hash(&cfg);
+	config_free(&cfg);
+	/* flags replace the file's hosts; another fabric changes the hash */
+	parse_and_validate(&cfg, NULL,
+			   "--numa id=0,cpus=0-1,memory=1G --numa id=1,cpus=2-3,memory=512M,host=1 "
+			   "--numa id=2,memory=256M,host=1 --hosts 10.1.0.1,10.1.0.2 --fabric shm "
+			   "--dsm-policy migrate_after=2",
+			   0, &c);
+	assert_int_equal(c.stage, 2);
+	assert_int_equal(cfg.cluster.nr_addrs, 2);
+	assert_string_equal(cfg.cluster.addrs[0], "10.1.0.1");
+	assert_int_equal(config_cluster_port(&cfg), 7400);
+	h2 = config_hash(&cfg);
+	assert_true(h1 != h2);
+	free(cfg.cluster.fabric);
+	cfg.cluster.fabric = strdup("tcp");
+	assert_int_equal(config_hash(&cfg), h1); /* the addresses are not part of it */
+	config_free(&cfg);
+}
+
 /* --config is read first wherever it stands; the flags still win. */
 static void test_config_position(void **state)
 {
@@ -427,12 +473,41 @@ static const struct bad_case bad_cases[] = {
      "hmat = ({ initiator = 0; target = 0; latency_ns = 5; },\n"
      "        { initiator = 0; target = 0; latency_ns = 6; });\n",
      "", 0, ":2: hmat 0->0 is given twice", 1},
-    {"host other than 0 (flag)", NULL, NODES2 "--numa id=2,cpus=2,memory=1G,host=1", 1,
-     "numa node 2: host = 1, but only host 0 exists", 1},
-    {"host other than 0 (file)",
+    {"host with no NUMA node (flag)", NULL, NODES2 "--numa id=2,cpus=2,memory=1G,host=2", 1,
+     "host 1 runs no NUMA node (the nodes name hosts up to 2)", 1},
+    {"host with no NUMA node (file)",
      "numa = ({ id = 0; cpus = \"0\"; memory = \"1G\"; host = 0; },\n"
      "        { id = 1; cpus = \"1\"; memory = \"1G\"; host = 3; });\n",
-     "", 1, "numa node 1: host = 3, but only host 0 exists", 1},
+     "", 1, "host 1 runs no NUMA node", 2},
+    {"host beyond the cluster limit", NULL, "--numa id=0,cpus=0,memory=1G,host=64", 1,
+     "host = 64, but a cluster has at most 64 hosts", 1},
+    {"boot vCPU not on host 0", NULL,
+     "--numa id=0,cpus=1,memory=1G --numa id=1,cpus=0,memory=1G,host=1", 1,
+     "vcpu 0 (the boot vCPU) is in numa node 1 on host 1: it must run on host 0", 1},
+    {"host addresses fewer than hosts", NULL,
+     NODES2 "--numa id=2,cpus=2,memory=1G,host=1 --hosts 10.0.0.1", 1,
+     "cluster.hosts lists 1 address, but the NUMA nodes run on 2 hosts", 1},
+    {"host addresses more than hosts (file)",
+     "cluster = { hosts = [\"10.0.0.1\", \"10.0.0.2\", \"10.0.0.3\"]; };\n"
+     "numa = ({ id = 0; cpus = \"0\"; memory = \"1G\"; },\n"
+     "        { id = 1; cpus = \"1\"; memory = \"1G\"; host = 1; });\n",
+     "", 1, "cluster.hosts lists 3 addresses, but the NUMA nodes run on 2 hosts", 1},
+    {"two hosts on one address and port", NULL,
+     NODES2 "--numa id=2,cpus=2,memory=1G,host=1 --hosts 10.0.0.1:7000,10.0.0.1:7000", 1,
+     "hosts 0 and 1 both have address 10.0.0.1:7000: give them different ports", 1},
+    {"bad fabric", NULL, "--fabric ib", 0, "--fabric: fabric 'ib': expected tcp, shm or auto", 1},
+    {"bad fabric (file)", "cluster = { fabric = \"rdma\"; };\n", "", 0,
+     ":1: cluster: fabric 'rdma': expected tcp, shm or auto", 1},
+    {"bad dsm policy", NULL, "--dsm-policy replication=7", 0, "not a valid DSM policy", 0},
+    {"unknown cluster key (file)", "cluster = { nodes = 3; };\n", "", 0,
+     ":1: cluster: unknown key 'nodes' (known: hosts, fabric", 1},
+    {"cluster port out of range (file)", "cluster = { port = 70000; };\n", "", 0,
+     "port = 70000: expected 1..", 1},
+    {"empty host address", NULL, "--hosts 10.0.0.1,,10.0.0.2", 0, "hosts: an empty", 1},
+    {"cluster not a group (file)", "cluster = 3;\n", "", 0, "cluster must be a group", 1},
+    {"heartbeat longer than a third of the peer timeout (file)",
+     "cluster = { peer_timeout_ms = 1000; heartbeat_ms = 500; };\n", "", 1,
+     "peer_timeout_ms = 1000 must be at least 3 heartbeats", 1},
     {"host not a number (flag)", NULL, "--numa id=0,cpus=0,memory=1G,host=a", 0,
      "'a' is not a number", 1},
     {"two broken rules, two messages", NULL,
@@ -478,7 +553,7 @@ int main(void)
 	    cmocka_unit_test(test_sizes_and_units),     cmocka_unit_test(test_kernel_files),
 	    cmocka_unit_test(test_bad_configs),         cmocka_unit_test(test_config_position),
 	    cmocka_unit_test(test_extra_options),       cmocka_unit_test(test_examples),
-	    cmocka_unit_test(test_host_zero),
+	    cmocka_unit_test(test_host_zero),           cmocka_unit_test(test_cluster),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* control/config_validate.c — every rule a configuration must follow, one message each. */
-#include "control/config_priv.h"
+/* config/config_validate.c — every rule a configuration must follow, one message each. */
+#include "config/config_priv.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -174,14 +174,6 @@ static int check_nodes(const struct ssivm_config *cfg, bool *dense)
 			bad++;
 		}
 		bad += check_node_cpus(cfg, node, owner);
-		/* One ssivm process runs every node until the multi-host launch exists. */
-		if (node->host != 0) {
-			pr_err("numa node %u: host = %u, but only host 0 exists: one ssivm "
-			       "process runs all NUMA nodes on this host (a guest spanning hosts "
-			       "is not implemented yet)",
-			       node->id, node->host);
-			bad++;
-		}
 	}
 	for (uint32_t c = 0; c < cfg->nr_vcpus && c < SSIVM_MAX_VCPUS; c++)
 		if (owner[c] < 0)
@@ -359,8 +351,10 @@ int config_validate_for(const struct ssivm_config *cfg, unsigned int flags)
 	if (dense) {
 		bad += check_distances(cfg);
 		bad += check_hmat(cfg);
-		if (!node_bad)
+		if (!node_bad) {
 			bad += check_memory_limits(cfg);
+			bad += config_validate_cluster(cfg) ? 1 : 0;
+		}
 	}
 	if (flags & CONFIG_NEED_KERNEL)
 		bad += check_paths(cfg);

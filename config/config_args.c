@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* control/config_args.c — the configuration flags shared by `run` and `acpi-dump`. */
-#include "control/config_priv.h"
+/* config/config_args.c — the configuration flags shared by `run` and `acpi-dump`. */
+#include "config/config_priv.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +22,9 @@ enum {
 	OPT_MODULE,
 	OPT_CMDLINE,
 	OPT_SERIAL_LOG,
+	OPT_HOSTS,
+	OPT_FABRIC,
+	OPT_DSM_POLICY,
 };
 
 static const struct option config_opts[] = {
@@ -35,6 +38,9 @@ static const struct option config_opts[] = {
     {"module", required_argument, NULL, OPT_MODULE},
     {"cmdline", required_argument, NULL, OPT_CMDLINE},
     {"serial-log", required_argument, NULL, OPT_SERIAL_LOG},
+    {"hosts", required_argument, NULL, OPT_HOSTS},
+    {"fabric", required_argument, NULL, OPT_FABRIC},
+    {"dsm-policy", required_argument, NULL, OPT_DSM_POLICY},
 };
 #define NR_CONFIG_OPTS (sizeof(config_opts) / sizeof(config_opts[0]))
 #define MAX_EXTRA_OPTS 32
@@ -51,8 +57,9 @@ void config_usage(FILE *out)
 	    "  --numa SPEC          a guest NUMA node, repeatable; replaces the file's node of\n"
 	    "                       the same id. SPEC: id=N,cpus=0-1:3,memory=1G,\n"
 	    "                       distances=1@20:2@30  (missing distances: 10 to itself,\n"
-	    "                       the other direction's value, else 20). host=H names the\n"
-	    "                       ssivm process that runs the node: only 0 today (this one)\n"
+	    "                       the other direction's value, else 20). host=H: the host\n"
+	    "                       (ssivm process) that runs the node, 0..63; 0 runs vCPU 0\n"
+	    "                       and the devices (a guest across hosts: docs/cluster.md)\n"
 	    "  --hmat SPEC          HMAT figures for an initiator/target pair, repeatable.\n"
 	    "                       SPEC: initiator=0,target=1,read-latency=200ns,\n"
 	    "                       write-latency=250ns,read-bandwidth=10G,write-bandwidth=8G\n"
@@ -63,7 +70,14 @@ void config_usage(FILE *out)
 	    "  --module SPEC        multiboot modules, repeatable, QEMU's -initrd syntax:\n"
 	    "                       \"FILE ARGS,FILE ARGS\" (\",,\" = a literal comma)\n"
 	    "  --cmdline STRING     kernel command line\n"
-	    "  --serial-log FILE    also write the serial console to FILE\n");
+	    "  --serial-log FILE    also write the serial console to FILE\n"
+	    "A guest across hosts (the cluster section of the file):\n"
+	    "  --hosts ADDR,...     the hosts' addresses, host 0 first (name or IP[:port]);\n"
+	    "                       without them `ssivm run` starts a local cluster here\n"
+	    "  --fabric F           tcp, shm (all nodes on this machine) or auto (default:\n"
+	    "                       UCX picks, RDMA verbs where they exist)\n"
+	    "  --dsm-policy SPEC    DSM policies on the defaults, \"key=value,...\"\n"
+	    "                       (first_touch, replication, migrate_after, pingpong_*...)\n");
 }
 
 /* Split "a=1,b=[2,3],c=4" at top-level commas, in place. NULL when done. */
@@ -287,6 +301,21 @@ static int apply_flag(struct ssivm_config *cfg, int opt, const char *arg, struct
 		return cfg_set_str(&cfg->cmdline, arg);
 	case OPT_SERIAL_LOG:
 		return cfg_set_str(&cfg->serial_log, arg);
+	case OPT_HOSTS:
+	case OPT_FABRIC:
+	case OPT_DSM_POLICY:
+		ret = cfg_cluster_set(cfg,
+				      opt == OPT_HOSTS    ? "hosts"
+				      : opt == OPT_FABRIC ? "fabric"
+							  : "dsm",
+				      arg, err);
+		if (ret == -EINVAL)
+			pr_err("--%s: %s",
+			       opt == OPT_HOSTS    ? "hosts"
+			       : opt == OPT_FABRIC ? "fabric"
+						   : "dsm-policy",
+			       err);
+		return ret;
 	}
 	return -EINVAL;
 }
@@ -332,7 +361,7 @@ int config_parse_args(struct ssivm_config *cfg, int argc, char **argv,
 	while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return -EINVAL; /* getopt printed why */
-		if (opt >= CONFIG_OPT_BASE && opt <= OPT_SERIAL_LOG) {
+		if (opt >= CONFIG_OPT_BASE && opt <= OPT_DSM_POLICY) {
 			if (apply_flag(cfg, opt, optarg, &seen))
 				errors++;
 			continue;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* control/config.c — the configuration struct: defaults, merging, derived values. */
-#include "control/config_priv.h"
+/* config/config.c — the configuration struct: defaults, merging, derived values. */
+#include "config/config_priv.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -35,6 +35,7 @@ void config_free(struct ssivm_config *cfg)
 	free(cfg->cmdline);
 	free(cfg->serial_log);
 	free(cfg->config_file);
+	cfg_cluster_free(&cfg->cluster);
 	config_init(cfg);
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* control/config_values.c — parsing of the values users write: sizes, lists, units. */
-#include "control/config_priv.h"
+/* config/config_values.c — parsing of the values users write: sizes, lists, units. */
+#include "config/config_priv.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * control/config_modules.c — multiboot modules in QEMU's -initrd syntax:
+ * config/config_modules.c — multiboot modules in QEMU's -initrd syntax:
  * "FILE ARGS,FILE ARGS" (",," for a literal comma). The file name is the
  * entry up to its first space; the whole entry is the module's string, as
  * QEMU (and GRUB) pass it.
  */
-#include "control/config_priv.h"
+#include "config/config_priv.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* control/config_file.c — the configuration file (libconfig syntax). */
-#include "control/config_priv.h"
+/* config/config_file.c — the configuration file (libconfig syntax). */
+#include "config/config_priv.h"
 
 #undef config_init /* ours is ssivm_config_init; this file needs libconfig's */
 #include <errno.h>
@@ -374,6 +374,53 @@ static void parse_modules(struct file_ctx *fc, const config_setting_t *s)
 	}
 }
 
+/* cluster = { hosts = ["10.0.0.1", "10.0.0.2"]; fabric = "tcp"; port = 7400; ... } */
+static void parse_cluster(struct file_ctx *fc, const config_setting_t *g)
+{
+	char err[CONFIG_ERRLEN], num[32];
+
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		file_err(fc, g, "cluster must be a group { ... }, not %s", type_name(g));
+		return;
+	}
+	for (int i = 0; i < config_setting_length(g); i++) {
+		config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
+		const char *key = config_setting_name(s), *v = NULL;
+		int ret;
+
+		if (!strcmp(key, "hosts") && (config_setting_type(s) == CONFIG_TYPE_LIST ||
+					      config_setting_type(s) == CONFIG_TYPE_ARRAY)) {
+			cfg_cluster_clear_hosts(&fc->cfg->cluster);
+			for (int j = 0; j < config_setting_length(s); j++) {
+				config_setting_t *e = config_setting_get_elem(s, (unsigned int)j);
+				const char *a = get_string(fc, e, "cluster.hosts entry");
+
+				if (a && strchr(a, ','))
+					file_err(fc, e, "cluster.hosts entry '%s' contains a comma",
+						 a);
+				else if (a && cfg_cluster_add_hosts(&fc->cfg->cluster, a, err))
+					file_err(fc, e, "cluster.%s", err);
+			}
+			continue;
+		}
+		if (is_int(s)) {
+			int64_t x = config_setting_get_int64(s);
+
+			snprintf(num, sizeof(num), "%lld", (long long)x);
+			v = x < 0 ? "-1" : num;
+		} else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+			v = config_setting_get_string(s);
+		} else {
+			file_err(fc, s, "cluster.%s must be a number or a string, not %s", key,
+				 type_name(s));
+			continue;
+		}
+		ret = cfg_cluster_set(fc->cfg, key, v, err);
+		if (ret)
+			file_err(fc, s, "cluster: %s", ret == -EINVAL ? err : "out of memory");
+	}
+}
+
 static void parse_root(struct file_ctx *fc, const config_setting_t *root)
 {
 	struct ssivm_config *cfg = fc->cfg;
@@ -405,10 +452,12 @@ static void parse_root(struct file_ctx *fc, const config_setting_t *root)
 			parse_list(fc, s, true);
 		} else if (!strcmp(name, "hmat")) {
 			parse_list(fc, s, false);
+		} else if (!strcmp(name, "cluster")) {
+			parse_cluster(fc, s);
 		} else {
 			file_err(fc, s,
 				 "unknown key '%s' (known: vcpus, memory, kernel, initrd, modules, "
-				 "cmdline, serial_log, numa, hmat)",
+				 "cmdline, serial_log, numa, hmat, cluster)",
 				 name);
 		}
 	}

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * control/config.h — the guest machine as configured.
+ * config/config.h — the guest machine as configured.
  *
  * Parse (file with libconfig, then command-line flags on top) -> validate
  * (one clear message per broken rule) -> struct ssivm_config. The same struct
  * feeds the ACPI tables, the guest-physical memory layout and vCPU placement.
  * Owned by the caller; config_free() releases what the parser allocated.
  */
-#ifndef SSIVM_CONTROL_CONFIG_H
-#define SSIVM_CONTROL_CONFIG_H
+#ifndef SSIVM_CONFIG_CONFIG_H
+#define SSIVM_CONFIG_CONFIG_H
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -19,6 +19,8 @@
 #define SSIVM_MAX_NODES 64
 /* Multiboot modules, the --initrd one included (the loader's limit). */
 #define SSIVM_MAX_MODULES 64
+/* Hosts (ssivm processes) of one guest spanning hosts. */
+#define SSIVM_MAX_HOSTS 64
 
 /* ACPI SLIT: 10 = local; 11..254 remote; 255 = unreachable (refused here). */
 #define SSIVM_DIST_LOCAL 10
@@ -28,7 +30,7 @@ struct numa_node_config {
 	uint64_t mem_bytes; /* RAM of this node, multiple of 2 MiB, > 0 */
 	uint32_t nr_cpus;
 	uint32_t cpus[SSIVM_MAX_VCPUS]; /* vCPU indexes belonging to this node */
-	uint32_t host; /* which ssivm process (cluster member) runs it; only 0 today */
+	uint32_t host; /* which host (ssivm process, cluster member) runs it; 0..63 */
 };
 
 /* HMAT figures between an initiator node and a target node (optional). */
@@ -51,6 +53,23 @@ struct module_config {
 	char *string;
 };
 
+/*
+ * A guest spanning hosts (docs/configuration.md): the hosts are numbered by
+ * the NUMA nodes' `host` key, 0..H-1; host 0 runs the devices and vCPU 0.
+ */
+struct cluster_config {
+	uint32_t nr_addrs;            /* 0: none given (a local try-out assigns them) */
+	char *addrs[SSIVM_MAX_HOSTS]; /* "name-or-ip[:port]" of host i */
+	char *fabric;                 /* "tcp", "shm", "auto"; NULL: auto */
+	uint32_t port;                /* base port (0: 7400); host i without a port
+					   uses port + 2i (DSM) and port + 2i + 1 (control) */
+	char *dsm_policy;             /* "key=value,..." on the DSM defaults, or NULL */
+	uint32_t connect_timeout_ms;  /* 0: 30000 */
+	uint32_t peer_timeout_ms;     /* 0: 1500 */
+	uint32_t heartbeat_ms;        /* 0: 250 */
+	uint32_t spin_us;             /* DSM busy-poll window (0: the default, 50) */
+};
+
 struct ssivm_config {
 	uint32_t nr_vcpus;
 	uint32_t nr_nodes;
@@ -64,6 +83,7 @@ struct ssivm_config {
 	/* multiboot modules after the initrd's (`modules`, --module) */
 	uint32_t nr_modules;
 	struct module_config modules[SSIVM_MAX_MODULES];
+	struct cluster_config cluster;
 	char *cmdline;    /* kernel command line or NULL */
 	char *serial_log; /* file that also receives the serial console, or NULL */
 
@@ -150,6 +170,16 @@ void config_usage(FILE *out);
 #define CONFIG_NEED_KERNEL 0x1
 int config_validate_for(const struct ssivm_config *cfg, unsigned int flags);
 int config_validate(const struct ssivm_config *cfg);
+
+/* Hosts the guest spans: highest `host` of a NUMA node + 1 (1: one host). */
+uint32_t config_nr_hosts(const struct ssivm_config *cfg);
+/* Host that runs vCPU @cpu, or -1. */
+int config_host_of_cpu(const struct ssivm_config *cfg, uint32_t cpu);
+/* The cluster's base port (cluster.port or 7400). */
+uint32_t config_cluster_port(const struct ssivm_config *cfg);
+/* A hash of what every node of a spanning guest must agree on (the guest's
+ * shape, placement, distances, HMAT, fabric, DSM policy; not file names). */
+uint64_t config_hash(const struct ssivm_config *cfg);
 
 /* Total guest RAM in bytes (sum over nodes). */
 uint64_t config_total_mem(const struct ssivm_config *cfg);

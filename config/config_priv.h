@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * control/config_priv.h — helpers shared by the configuration parser's files
+ * config/config_priv.h — helpers shared by the configuration parser's files
  * (config.c, config_values.c, config_file.c, config_args.c). Not for other
- * parts: they use control/config.h.
+ * parts: they use config/config.h.
  *
  * Value parsers take the text the user wrote and return 0, or -EINVAL with a
  * human-readable reason in @err (no prefix: the caller names the source,
  * e.g. "x.cfg:4: numa node 1: " or "--numa 'id=1,...': ").
  */
-#ifndef SSIVM_CONTROL_CONFIG_PRIV_H
-#define SSIVM_CONTROL_CONFIG_PRIV_H
+#ifndef SSIVM_CONFIG_CONFIG_PRIV_H
+#define SSIVM_CONFIG_CONFIG_PRIV_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control/config.h"
+#include "config/config.h"
 
 #define CONFIG_ERRLEN 256
 #define CONFIG_DEFAULT_MEM (256ULL << 20)
@@ -55,11 +55,21 @@ struct hmat_entry *cfg_hmat_define(struct ssivm_config *cfg, int64_t initiator, 
  * separated by ',' (",," is a literal comma), each "FILE[ ARGS]". Refuses an
  * empty entry, one that starts with a space (no file name) and more than
  * SSIVM_MAX_MODULES modules. 0, -EINVAL (@err says why) or -ENOMEM.
- * control/config_modules.c.
+ * config/config_modules.c.
  */
 int cfg_add_modules(struct ssivm_config *cfg, const char *spec, char *err);
 /* Drop every module of cfg->modules. */
 void cfg_clear_modules(struct ssivm_config *cfg);
+
+/* The cluster section (config/config_cluster.c): one key = value (as text,
+ * from the file's `cluster` group or a flag). 0, -EINVAL (@err) or -ENOMEM. */
+int cfg_cluster_set(struct ssivm_config *cfg, const char *key, const char *value, char *err);
+/* Append "a,b,c" to the host addresses. */
+int cfg_cluster_add_hosts(struct cluster_config *cl, const char *list, char *err);
+void cfg_cluster_clear_hosts(struct cluster_config *cl);
+void cfg_cluster_free(struct cluster_config *cl);
+/* The cluster rules (pr_err per broken rule). 0 or -EINVAL. */
+int config_validate_cluster(const struct ssivm_config *cfg);
 
 /* Replace *dst with a copy of @s. 0 or -ENOMEM. */
 int cfg_set_str(char **dst, const char *s);

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vcpu/clock.c — the guest's clocks on this node: TSC frequency and value of
+ * the local vCPUs, and kvmclock (see vcpu/vm.h, docs/cluster.md "One
+ * clock").
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "common/log.h"
+#include "vcpu/vm_priv.h"
+
+#define MSR_IA32_TSC 0x10
+
+int vm_tsc_khz(struct vm *vm)
+{
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]) {
+			int khz = ioctl(vm->vcpus[i]->fd, KVM_GET_TSC_KHZ, 0);
+
+			return khz > 0 ? khz : -errno;
+		}
+	return -ENODEV;
+}
+
+int vm_set_tsc_khz(struct vm *vm, uint32_t khz)
+{
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		int cur;
+
+		if (!v)
+			continue;
+		cur = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
+		if (cur == (int)khz)
+			continue;
+		if (ioctl(v->fd, KVM_SET_TSC_KHZ, (unsigned long)khz) < 0) {
+			int err = errno;
+
+			pr_err("vCPU %u: the guest's TSC must run at %u kHz on every node; this "
+			       "host's runs at %d kHz and KVM cannot scale it (KVM_SET_TSC_KHZ: "
+			       "%s): the hosts need TSC scaling or the same TSC frequency",
+			       i, khz, cur, strerror(err));
+			return -err;
+		}
+	}
+	return 0;
+}
+
+int vm_set_guest_tsc(struct vm *vm, uint64_t (*tsc_now)(void *arg), void *arg)
+{
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		struct {
+			struct kvm_msrs hdr;
+			struct kvm_msr_entry e;
+		} m = {.hdr.nmsrs = 1, .e = {.index = MSR_IA32_TSC}};
+
+		if (!v)
+			continue;
+		/* one value per vCPU, taken right before its write: KVM takes
+		 * writes close to each other for one synchronised offset */
+		m.e.data = tsc_now(arg);
+		if (ioctl(v->fd, KVM_SET_MSRS, &m) != 1) {
+			pr_err("vCPU %u: setting its TSC failed", i);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+int vm_get_kvmclock(struct vm *vm, uint64_t *clock, uint64_t *realtime)
+{
+	struct kvm_clock_data d;
+
+	memset(&d, 0, sizeof(d));
+	if (ioctl(vm->fd, KVM_GET_CLOCK, &d) < 0)
+		return -errno;
+	if (!(d.flags & KVM_CLOCK_REALTIME))
+		return -EOPNOTSUPP;
+	*clock = d.clock;
+	*realtime = d.realtime;
+	return 0;
+}
+
+int vm_set_kvmclock(struct vm *vm, uint64_t clock, uint64_t realtime)
+{
+	struct kvm_clock_data d;
+
+	memset(&d, 0, sizeof(d));
+	d.clock = clock;
+	d.realtime = realtime;
+	d.flags = KVM_CLOCK_REALTIME;
+	if (ioctl(vm->fd, KVM_SET_CLOCK, &d) < 0)
+		return -errno;
+	return 0;
+}
