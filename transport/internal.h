@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <ucp/api/ucp.h>
 
+#include "transport/rdv_inbox.h"
 #include "transport/transport.h"
 #include "transport/wire.h"
 
@@ -32,6 +33,7 @@ struct tp_peer {
 	uint64_t last_rx_ms, last_tx_ms, last_miss_ms;
 	uint64_t bye_ms; /* when its side socket said goodbye, 0: not yet */
 	char why[160];
+	char who[RDV_WHO_LEN]; /* its side socket's address, "ip:port" */
 };
 
 /* A message accepted by the receive callback, waiting for delivery. */
@@ -67,6 +69,9 @@ struct transport {
 	uint64_t next_tick_ms, last_tick_ms;
 	struct transport_stats st;
 	struct wire_ratelimit rl;
+	/* The rendezvous port, open for the transport's lifetime: a late or
+	 * duplicate node is told why it cannot join (NULL before the rendezvous). */
+	struct rdv_inbox *ib;
 	const char *tls_used; /* for logs */
 	/* UCX reports peer failures (UCP_ERR_HANDLING_MODE_PEER). Not over shared
 	 * memory: UCX 1.13 has no peer failure handler there; side sockets and
@@ -77,6 +82,7 @@ struct transport {
 /* epoll data of the transport's own fds (peers use their node id) */
 #define EV_UCX 0xffff0000u
 #define EV_TIMER 0xffff0001u
+#define EV_LISTEN 0xffff0002u
 
 /* datapath.c */
 int tp_send_heartbeat(struct transport *t, struct tp_peer *pe);
@@ -89,6 +95,8 @@ void tp_ep_error(void *arg, ucp_ep_h ep, ucs_status_t status);
 ucs_status_t tp_am_recv(void *arg, const void *header, size_t header_length, void *data,
 			size_t length, const ucp_am_recv_param_t *param);
 int tp_register_fds(struct transport *t);
+/* Serve the rendezvous port: every hello that arrives now is refused. */
+void tp_serve_inbox(struct transport *t);
 /* Queue the UCX-level goodbye to a live peer (ordered after all data sent to it). */
 int tp_send_bye(struct transport *t, struct tp_peer *pe);
 void tp_drop_queue(struct transport *t);

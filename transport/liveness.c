@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -165,7 +166,9 @@ static int housekeeping(struct transport *t)
 		uint32_t id = ev[i].data.u32;
 		uint64_t exp;
 
-		if (id == EV_TIMER) {
+		if (id == EV_LISTEN) {
+			tp_serve_inbox(t);
+		} else if (id == EV_TIMER) {
 			if (read(t->timer_fd, &exp, sizeof(exp)) < 0) {
 				/* nothing to read: fine */
 			}
@@ -185,6 +188,7 @@ void tp_tick(struct transport *t, uint64_t now)
 	t->last_tick_ms = now;
 	t->next_tick_ms = now + t->tick_ms;
 	housekeeping(t);
+	tp_serve_inbox(t);
 	if (stalled) {
 		/* We did not look for a long time: what is queued in UCX is
 		 * fresher than our clocks say. Drain it before judging peers. */
@@ -227,6 +231,11 @@ int tp_register_fds(struct transport *t)
 	ev.data.u32 = EV_TIMER;
 	if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, t->timer_fd, &ev))
 		return -errno;
+	if (t->ib && t->ib->lfd >= 0) {
+		ev.data.u32 = EV_LISTEN;
+		if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, t->ib->lfd, &ev))
+			return -errno;
+	}
 	for (uint32_t i = 0; i < t->p.nr_nodes; i++) {
 		if (t->peers[i].fd < 0)
 			continue;
@@ -236,4 +245,37 @@ int tp_register_fds(struct transport *t)
 			return -errno;
 	}
 	return 0;
+}
+
+/* ---- the rendezvous port after the rendezvous ---- */
+
+/* Every claim is refused: the cluster is formed and nodes cannot rejoin. */
+static unsigned judge_late(void *arg, const struct rdv_frame *f, const char *who, char *why,
+			   size_t len)
+{
+	struct transport *t = arg;
+	const struct tp_peer *pe = &t->peers[f->src];
+
+	if (pe->state == TP_PEER_UP) {
+		snprintf(why, len,
+			 "node %u is claimed by two processes: %s (in the cluster since it formed) "
+			 "and %s",
+			 f->src, pe->who, who);
+		return TRANSPORT_HELLO_REJ_DUPLICATE;
+	}
+	snprintf(why, len, "node %u is down (%s); a node cannot rejoin a running cluster", f->src,
+		 pe->why);
+	return TRANSPORT_HELLO_REJ_LATE;
+}
+
+void tp_serve_inbox(struct transport *t)
+{
+	struct rdv_taken tk;
+
+	if (!t->ib || (t->ib->lfd < 0 && !t->ib->n))
+		return;
+	while (rdv_inbox_run(t->ib, rdv_now_ms(), judge_late, t, &tk) == 1) {
+		close(tk.fd); /* judge_late takes nothing; never reached */
+		free(tk.addr);
+	}
 }

@@ -3,15 +3,21 @@
  * transport/rendezvous.h — bootstrap of N nodes over TCP side sockets.
  *
  * Internal to transport/. Node `self` listens on addrs[self], connects to
- * every node with a smaller id (retrying until the deadline) and accepts every
- * node with a larger id. On each connection both sides send a hello: magic,
- * version, fabric setting, sender, receiver, cluster size and the sender's
- * UCX worker address. A connection that is not a hello (a stray client) is
- * closed and logged and the rendezvous goes on; a node configured differently
- * (version, cluster size, fabric setting, an id already seen) fails it on
- * both sides with -EPROTO. The side sockets
- * stay open afterwards: they carry the "ready" barrier and the "bye" byte, and
- * their EOF reveals a dead peer at once.
+ * every node with a smaller id (retrying until the deadline; the socket is
+ * bound to addrs[self]'s IP, so the other side can check where a hello comes
+ * from) and accepts every node with a larger id, all at once in one
+ * non-blocking loop: a slow or silent connection never holds up another, and
+ * a node answers the nodes above it while it still waits for those below.
+ * On each connection both sides exchange a hello (transport/hello.h). What
+ * arrives on the listening socket goes through the inbox (rdv_inbox.h): junk
+ * and forged or misfit hellos are refused, counted and logged with the
+ * connection's IP:port, and the node keeps waiting for the real peer until
+ * the deadline. A hello or refusal from a node we connected to that does not
+ * fit (another version, cluster size, tls setting, id) fails the rendezvous at
+ * once with -EPROTO. The side sockets stay open afterwards: they carry the
+ * "ready" barrier and the "bye" byte, and their EOF reveals a dead peer at
+ * once; the listening socket stays open too (in the inbox), so that a late
+ * or duplicate node is told why it cannot join.
  *
  * All calls block for at most until `deadline_ms` (CLOCK_MONOTONIC, ms).
  * Called on the transport's thread, from transport_open only.
@@ -23,17 +29,18 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define RDV_MAGIC 0x52495353u /* bytes 'S' 'S' 'I' 'R' */
-#define RDV_VERSION 1u
-#define RDV_MAX_ADDR 65536u
+#include "transport/hello.h"
+#include "transport/rdv_inbox.h"
+
 #define RDV_READY 'R'
 #define RDV_BYE 'B' /* the sender closes its transport */
 #define RDV_CUT 'X' /* the sender declared us down and disconnects */
 
 struct rdv_peer {
-	int fd;          /* side socket, -1 until connected */
-	void *addr;      /* peer's UCX worker address (malloc'd) */
-	size_t addr_len; /* its length */
+	int fd;                /* side socket, -1 until connected */
+	void *addr;            /* peer's UCX worker address (malloc'd) */
+	size_t addr_len;       /* its length */
+	char who[RDV_WHO_LEN]; /* the side socket's other end, "ip:port" */
 };
 
 struct rdv_params {
@@ -42,6 +49,7 @@ struct rdv_params {
 	uint8_t tls_mode;       /* must be equal on every node */
 	const void *local_addr; /* this node's UCX worker address */
 	size_t local_len;
+	unsigned addr_formats; /* UCX address formats this UCX knows (rdv_expect) */
 	uint64_t deadline_ms;
 	unsigned timeout_ms; /* for messages only */
 };
@@ -51,17 +59,16 @@ uint64_t rdv_now_ms(void);
 uint64_t rdv_now_ns(void);
 
 /*
- * Parse "host:port" or "[v6]:port" into a socket address. Returns 0 or
- * -EINVAL (logged with the string).
- */
-int rdv_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned *sslen);
-
-/*
  * Connect every pair. peers[] has nr_nodes entries (peers[self] untouched).
- * Returns 0, -ETIMEDOUT (naming the missing node), -EPROTO, or -errno. On
- * failure every fd and address in peers[] is closed/freed.
+ * ib receives the listening socket and the connections still waiting on it
+ * (lfd -1 for the node with the largest id, which listens for nobody); its
+ * counters go to *st. Returns 0, -ETIMEDOUT (naming each missing node and
+ * what was refused in its name), -EPROTO (a node of another configuration),
+ * or -errno. On failure every fd and address in peers[] and ib is
+ * closed/freed.
  */
-int rdv_connect_all(const struct rdv_params *rp, struct rdv_peer *peers);
+int rdv_connect_all(const struct rdv_params *rp, struct rdv_peer *peers, struct rdv_inbox *ib,
+		    struct transport_stats *st);
 
 /*
  * Barrier: write RDV_READY to every peer, wait for RDV_READY from each.
@@ -69,7 +76,7 @@ int rdv_connect_all(const struct rdv_params *rp, struct rdv_peer *peers);
  */
 int rdv_barrier(const struct rdv_params *rp, struct rdv_peer *peers);
 
-/* Free what rdv_connect_all allocated (fds closed, addresses freed). */
+/* Free what rdv_connect_all allocated in peers[] (fds closed, addresses freed). */
 void rdv_release(struct rdv_peer *peers, uint32_t nr_nodes);
 
 #endif

@@ -111,6 +111,33 @@ enum transport_reject {
 /* Text for a reject reason ("bad magic", ...); never NULL. */
 const char *transport_reject_name(unsigned reason);
 
+/*
+ * Why a connection to the rendezvous port was refused (transport_open, and
+ * afterwards: the port stays open so that a late or duplicate node is told
+ * why it cannot join). Counted per reason in transport_stats.hello_rejected[];
+ * transport_hello_reject_name() gives the text. See docs/transport.md.
+ */
+enum transport_hello_reject {
+	TRANSPORT_HELLO_REJ_JUNK = 0,  /* not a hello at all (bad magic) */
+	TRANSPORT_HELLO_REJ_MALFORMED, /* unknown frame type, reserved bits, field out of range */
+	TRANSPORT_HELLO_REJ_CHECKSUM,  /* checksum does not match (corrupt or truncated) */
+	TRANSPORT_HELLO_REJ_VERSION,   /* another rendezvous version */
+	TRANSPORT_HELLO_REJ_CLUSTER,   /* another cluster size */
+	TRANSPORT_HELLO_REJ_TLS,       /* another tls setting */
+	TRANSPORT_HELLO_REJ_NODE,      /* node ids that do not fit this connection */
+	TRANSPORT_HELLO_REJ_ADDRESS,   /* UCX worker address: bad length or unknown format */
+	TRANSPORT_HELLO_REJ_SOURCE,    /* came from another IP than the node it claims */
+	TRANSPORT_HELLO_REJ_DUPLICATE, /* claims a node that is already connected */
+	TRANSPORT_HELLO_REJ_LATE,      /* claims a node already declared down */
+	TRANSPORT_HELLO_REJ_TIMEOUT,   /* no complete hello within the per-connection limit */
+	TRANSPORT_HELLO_REJ_CLOSED,    /* closed before a complete hello */
+	TRANSPORT_HELLO_REJ_OVERFLOW,  /* too many connections waiting: the oldest dropped */
+	TRANSPORT_HELLO_REJ_NR
+};
+
+/* Text for a hello reject reason ("checksum mismatch", ...); never NULL. */
+const char *transport_hello_reject_name(unsigned reason);
+
 /* Counters since transport_open. Message counts exclude heartbeats; bytes
  * count control messages plus pages (not wire headers). */
 struct transport_stats {
@@ -124,19 +151,29 @@ struct transport_stats {
 	uint64_t send_errors; /* sends that failed after being accepted (completion error) */
 	uint64_t rejected_total;
 	uint64_t rejected[TRANSPORT_REJ_NR];
+	/* Connections to the rendezvous port refused (during and after transport_open). */
+	uint64_t hellos_rejected;
+	uint64_t hello_rejected[TRANSPORT_HELLO_REJ_NR];
 };
 
 /*
  * Rendezvous with every other node and connect every pair: exchange UCX
  * worker addresses over a TCP side socket (listen on addrs[self], connect to
- * the nodes with a smaller id, accept those with a larger id), create the UCX
- * endpoints, then wait until every node reports ready. Blocks for at most
- * connect_timeout_ms. On success *out is the transport and 0 is returned.
- * Errors: -EINVAL (bad parameters, logged), -ETIMEDOUT (a node did not show
- * up in time: the message names it and its address), -EPROTO (a node sent a
- * bad rendezvous message or uses another wire version / tls setting),
- * -EADDRINUSE and other -errno from sockets, -EIO (UCX failed; its status is
- * logged). The side sockets stay open to detect dead peers quickly.
+ * the nodes with a smaller id from addrs[self]'s IP, accept those with a
+ * larger id), create the UCX endpoints, then wait until every node reports
+ * ready. Blocks for at most connect_timeout_ms. Every hello is checked before
+ * UCX sees its address; one that is junk, forged or from a node configured
+ * differently is refused, counted (hello_rejected[]) and logged with the
+ * connection's IP:port, and the node keeps waiting for the real peer. On
+ * success *out is the transport and 0 is returned. Errors: -EINVAL (bad
+ * parameters, logged), -ETIMEDOUT (a node did not show up in time: the
+ * message names it, its address and what was refused in its name), -EPROTO (a
+ * node we connected to refused us or answered with a hello of another
+ * configuration -- version, cluster size, tls setting, node id -- or, at the
+ * deadline, a missing node had sent such a hello), -EADDRINUSE and other
+ * -errno from sockets, -EIO (UCX failed; its status is logged). The side
+ * sockets stay open to detect dead peers quickly, and the rendezvous port
+ * stays open to refuse (and count) late or duplicate claims of a node.
  */
 int transport_open(const struct transport_params *p, struct transport **out);
 

@@ -23,6 +23,10 @@
 enum { TLS_AUTO, TLS_TCP, TLS_SHM };
 
 #define TLS_SHM_LIST "posix,sysv,cma"
+/* Formats of a UCX worker address that UCX can unpack: its ucp_object_version_t
+ * V1 and V2 (src/ucp/core/ucp_types.h from 1.13 to today; not in the public
+ * headers). The rendezvous refuses others before ucp_ep_create sees them. */
+#define TP_UCX_ADDR_FORMATS 2u
 
 static int parse_tls(const char *s)
 {
@@ -340,10 +344,16 @@ int transport_open(const struct transport_params *p, struct transport **out)
 	    .tls_mode = (uint8_t)mode,
 	    .local_addr = t->local_addr,
 	    .local_len = t->local_len,
+	    .addr_formats = TP_UCX_ADDR_FORMATS,
 	    .deadline_ms = rdv_now_ms() + t->p.connect_timeout_ms,
 	    .timeout_ms = t->p.connect_timeout_ms,
 	};
-	rc = rdv_connect_all(&rdv, rp);
+	t->ib = malloc(sizeof(*t->ib));
+	if (!t->ib) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = rdv_connect_all(&rdv, rp, t->ib, &t->st);
 	if (!rc)
 		rc = create_eps(t, rp);
 	if (!rc)
@@ -367,6 +377,7 @@ int transport_open(const struct transport_params *p, struct transport **out)
 	for (uint32_t i = 0; i < p->nr_nodes; i++) {
 		t->peers[i].fd = rp[i].fd;
 		rp[i].fd = -1;
+		memcpy(t->peers[i].who, rp[i].who, sizeof(t->peers[i].who));
 	}
 	rc = tp_register_fds(t);
 	if (rc)
@@ -452,6 +463,10 @@ void tp_close(struct transport *t, int say_bye)
 
 		t->all_bufs = b->all;
 		free(b);
+	}
+	if (t->ib) {
+		rdv_inbox_close(t->ib);
+		free(t->ib);
 	}
 	if (t->epfd >= 0)
 		close(t->epfd);

@@ -14,6 +14,10 @@
  *             node, then plays pingpong like everyone else.
  *   rtt       node 0 measures the 4 KiB round trip to node 1 (transport/rtt.h),
  *             node 1 serves; prints "rtt: ..." (key=value, microseconds).
+ * With -D MS, the node keeps driving its transport for MS more before it
+ * prints its counters (a connection still waiting on its rendezvous port is
+ * counted when its deadline passes). Numbers are parsed strictly: junk,
+ * negatives and overflow are refused with a message (exit 2).
  * Exit: 0 ok, 1 check failed, 2 usage/open failure, 3 a peer went down, 4 timed out.
  */
 #include <errno.h>
@@ -26,6 +30,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "tests/multiproc/tp_args.h"
 #include "tests/multiproc/tp_evil.h"
 #include "transport/rendezvous.h"
 #include "transport/rtt.h"
@@ -192,6 +197,11 @@ static void print_stats(struct node *nd)
 		if (s.rejected[r])
 			printf("rejected node=%u reason=%u count=%" PRIu64 " (%s)\n", nd->self, r,
 			       s.rejected[r], transport_reject_name(r));
+	printf("hellos_rejected node=%u total=%" PRIu64 "\n", nd->self, s.hellos_rejected);
+	for (unsigned r = 0; r < TRANSPORT_HELLO_REJ_NR; r++)
+		if (s.hello_rejected[r])
+			printf("hello_rejected node=%u reason=%u count=%" PRIu64 " (%s)\n",
+			       nd->self, r, s.hello_rejected[r], transport_hello_reject_name(r));
 	fflush(stdout);
 }
 
@@ -313,10 +323,24 @@ static int split_addrs(char *s, const char **addrs, uint32_t max)
 {
 	uint32_t n = 0;
 
-	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ","))
-		if (n < max)
-			addrs[n++] = tok;
+	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+		if (n == max) {
+			fprintf(stderr, "tp-node: -n: more than %u node addresses\n", max);
+			exit(2);
+		}
+		addrs[n++] = tok;
+	}
 	return (int)n;
+}
+
+/* Keep the transport driven for ms (the node is done, its peers may close). */
+static void dwell(struct node *nd, unsigned ms)
+{
+	uint64_t end = rdv_now_ms() + ms;
+
+	while (rdv_now_ms() < end)
+		if (transport_progress(nd->t) == 0)
+			usleep(1000);
 }
 
 static void usage(void)
@@ -325,7 +349,7 @@ static void usage(void)
 		"usage: tp-node -i SELF -n ADDR0,ADDR1,... [-t tcp|shm|auto] "
 		"[-m pingpong|evil|rtt] [-c COUNT] [-w WINDOW] [-E EVIL_NODE] [-b [-S SPIN_US]] "
 		"[-H HEARTBEAT_MS] [-T PEER_TIMEOUT_MS] [-C CONNECT_TIMEOUT_MS] [-x MAX_S] "
-		"[-N RTT_ITERS] [-W RTT_WARMUP] [-P] [-L WINDOW]\n");
+		"[-N RTT_ITERS] [-W RTT_WARMUP] [-P] [-L WINDOW] [-D DWELL_MS]\n");
 	exit(2);
 }
 
@@ -339,12 +363,13 @@ int main(int argc, char **argv)
 	const char *mode = "pingpong";
 	char *nodes = NULL;
 	int self = -1, n, c, blocking = 0, rc;
-	unsigned max_s = 60;
+	unsigned max_s = 60, dwell_ms = 0;
 
-	while ((c = getopt(argc, argv, "i:n:t:m:c:w:E:bS:H:T:C:x:N:W:PL:")) != -1) {
+#define NUM(lo, hi) tp_parse_num("tp-node", (char)c, optarg, (lo), (hi))
+	while ((c = getopt(argc, argv, "i:n:t:m:c:w:E:bS:H:T:C:x:N:W:PL:D:")) != -1) {
 		switch (c) {
 		case 'i':
-			self = atoi(optarg);
+			self = (int)NUM(0, TRANSPORT_MAX_NODES - 1);
 			break;
 		case 'n':
 			nodes = optarg;
@@ -356,49 +381,52 @@ int main(int argc, char **argv)
 			mode = optarg;
 			break;
 		case 'c':
-			nd.count = (unsigned)atoi(optarg);
+			nd.count = (unsigned)NUM(1, 1000000000);
 			break;
 		case 'w':
-			nd.window = (unsigned)atoi(optarg);
+			nd.window = (unsigned)NUM(1, 1000000);
 			break;
 		case 'E':
-			nd.evil_peer = atoi(optarg);
+			nd.evil_peer = (int)NUM(0, TRANSPORT_MAX_NODES - 1);
 			break;
 		case 'b':
 			blocking = 1;
 			break;
 		case 'S':
-			ro.spin_us = (unsigned)atoi(optarg);
+			ro.spin_us = (unsigned)NUM(0, 10000000);
 			break;
 		case 'H':
-			p.heartbeat_ms = (unsigned)atoi(optarg);
+			p.heartbeat_ms = (unsigned)NUM(1, 3600000);
 			break;
 		case 'T':
-			p.peer_timeout_ms = (unsigned)atoi(optarg);
+			p.peer_timeout_ms = (unsigned)NUM(1, 3600000);
 			break;
 		case 'C':
-			p.connect_timeout_ms = (unsigned)atoi(optarg);
+			p.connect_timeout_ms = (unsigned)NUM(1, 3600000);
 			break;
 		case 'x':
-			max_s = (unsigned)atoi(optarg);
+			max_s = (unsigned)NUM(1, 86400);
 			break;
 		case 'N':
-			ro.iters = (unsigned)atoi(optarg);
+			ro.iters = (unsigned)NUM(1, 100000000);
 			break;
 		case 'W':
-			ro.warmup = (unsigned)atoi(optarg);
+			ro.warmup = (unsigned)NUM(0, 100000000);
 			break;
 		case 'P':
 			ro.page_both_ways = 1;
 			break;
+		case 'D':
+			dwell_ms = (unsigned)NUM(0, 600000);
+			break;
 		case 'L':
-			ro.window = (unsigned)atoi(optarg);
+			ro.window = (unsigned)NUM(1, 1024);
 			break;
 		default:
 			usage();
 		}
 	}
-	if (self < 0 || !nodes)
+	if (self < 0 || !nodes || optind != argc)
 		usage();
 	n = split_addrs(nodes, addrs, TRANSPORT_MAX_NODES);
 	if (self >= n || nd.window == 0 ||
@@ -461,6 +489,8 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "evil"))
 		tp_evil_send_all(nd.t, nd.self, nd.n);
 	rc = run_pingpong(&nd, blocking, max_s);
+	if (dwell_ms)
+		dwell(&nd, dwell_ms);
 	print_stats(&nd);
 	if (rc == 0 && !check_rejects(&nd))
 		rc = 1;
