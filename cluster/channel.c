@@ -381,10 +381,11 @@ static int measure_clock(struct cluster *c)
 		       c->p.io_node, c->pongs, CL_PINGS);
 		return err;
 	}
-	pr_info("cluster: node %u: clock offset to node %u %+lld ns (round trip %llu ns, best "
-		"of %u)",
-		c->p.self, c->p.io_node, (long long)c->offset_ns, (unsigned long long)c->best_rtt,
-		CL_PINGS);
+	pr_info("cluster: node %u: clock offset to node %u measured %+lld ns +- %llu ns (best "
+		"round trip of %u); applied %+lld ns%s",
+		c->p.self, c->p.io_node, (long long)c->offset_raw_ns,
+		(unsigned long long)c->best_rtt / 2, CL_PINGS, (long long)c->offset_ns,
+		c->offset_ns ? "" : " (the clocks agree within the measurement's error)");
 	return 0;
 }
 

@@ -17,7 +17,7 @@
 
 #define CL_MAX_NODES TRANSPORT_MAX_NODES
 #define CL_QUEUE 512 /* messages queued for the channel thread */
-#define CL_PINGS 16  /* clock offset samples (the best round trip wins) */
+#define CL_PINGS 32  /* clock offset samples (the best round trip wins) */
 
 /* One vCPU's forwarded access: its thread waits on @done == @seq. */
 struct cl_io_slot {
@@ -62,7 +62,8 @@ struct cluster {
 	struct cl_clock clock;
 	bool clock_set;
 	unsigned pongs;
-	int64_t offset_ns;
+	int64_t offset_ns;     /* applied: 0 when |raw| is within the error */
+	int64_t offset_raw_ns; /* the best sample's estimate */
 	uint64_t best_rtt;
 	bool ending;
 	int end_status;

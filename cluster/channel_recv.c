@@ -138,11 +138,15 @@ static void on_pong(struct cluster *c, uint32_t from, const struct cl_pong *p)
 	}
 	pthread_mutex_lock(&c->lock);
 	if ((uint64_t)rtt < c->best_rtt) {
-		/* the I/O node's clock minus ours is ((t2 - t1) + (t3 - t4)) / 2 */
+		/* the I/O node's clock minus ours is ((t2 - t1) + (t3 - t4)) / 2,
+		 * within +-rtt/2 (the two directions' delays are not known apart) */
 		int64_t theirs = ((int64_t)(p->t2 - p->t1) + (int64_t)(p->t3 - t4)) / 2;
 
 		c->best_rtt = (uint64_t)rtt;
-		c->offset_ns = -theirs;
+		c->offset_raw_ns = -theirs;
+		/* an estimate whose error interval holds 0 says the clocks already
+		 * agree as well as this can tell (same host, NTP/PTP): keep them */
+		c->offset_ns = (theirs < 0 ? -theirs : theirs) <= rtt / 2 ? 0 : -theirs;
 	}
 	c->pongs++;
 	pthread_cond_broadcast(&c->cond);

@@ -189,42 +189,48 @@ static void *tee_main(void *arg)
 static int spawn_node(struct local_cluster *lc, uint32_t k, int argc, char **argv,
 		      const char *hosts)
 {
-	char path[300], node[16], ns[64];
-	char **args = calloc((size_t)argc + 8, sizeof(char *));
+	char path[300], node[16], ns[64], exe[4096];
+	char **args = calloc((size_t)argc + 12, sizeof(char *));
+	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	int errfd[2] = {-1, -1}, ret = 0;
 	pid_t pid;
 
-	if (!args)
+	if (!args || el <= 0) {
+		free(args);
 		return -ENOMEM;
-	args[0] = "ssivm";
-	args[1] = "run";
+	}
+	exe[el] = 0;
+	/* in a namespace through `ip netns exec`, which also mounts that
+	 * namespace's /sys (UCX finds its network devices there) */
+	unsigned a0 = 0;
+
+	snprintf(ns, sizeof(ns), "%s-%u", lc->name, k);
+	if (lc->netns) {
+		args[a0++] = "ip";
+		args[a0++] = "netns";
+		args[a0++] = "exec";
+		args[a0++] = ns;
+	}
+	args[a0++] = exe;
+	args[a0++] = "run";
 	for (int i = 1; i < argc; i++)
-		args[i + 1] = argv[i];
+		args[a0++] = argv[i];
 	snprintf(node, sizeof(node), "%u", k);
-	args[argc + 1] = "--node";
-	args[argc + 2] = node;
-	args[argc + 3] = "--hosts";
-	args[argc + 4] = (char *)hosts;
+	args[a0++] = "--node";
+	args[a0++] = node;
+	args[a0++] = "--hosts";
+	args[a0++] = (char *)hosts;
 	if (k == 0 && pipe2(errfd, O_CLOEXEC)) {
 		free(args);
 		return -errno;
 	}
 	snprintf(path, sizeof(path), "%s/node%u.log", lc->log_dir, k);
-	snprintf(ns, sizeof(ns), "/run/netns/%s-%u", lc->name, k);
 	pid = fork();
 	if (pid < 0) {
 		ret = -errno;
 	} else if (pid == 0) {
 		int fd;
 
-		if (lc->netns) {
-			fd = open(ns, O_RDONLY | O_CLOEXEC);
-			if (fd < 0 || setns(fd, CLONE_NEWNET)) {
-				fprintf(stderr, "ssivm: node %u: cannot enter %s: %s\n", k, ns,
-					strerror(errno));
-				_exit(1);
-			}
-		}
 		if (k == 0) {
 			dup2(errfd[1], 2);
 		} else {
@@ -237,8 +243,8 @@ static int spawn_node(struct local_cluster *lc, uint32_t k, int argc, char **arg
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execv("/proc/self/exe", args);
-		fprintf(stderr, "ssivm: node %u: exec: %s\n", k, strerror(errno));
+		execvp(args[0], args);
+		fprintf(stderr, "ssivm: node %u: exec %s: %s\n", k, args[0], strerror(errno));
 		_exit(1);
 	}
 	if (k == 0) {

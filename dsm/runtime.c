@@ -263,10 +263,12 @@ static void *service_main(void *arg)
 	if (err)
 		return NULL;
 	service_loop(rt);
+	/* after a failure no goodbye: the peers see this node break, not leave
+	 * cleanly */
 	if (!rt->error)
 		transport_close(rt->t);
-	/* after a failure the transport is left open: the peers see this node
-	 * break (not leave cleanly) when the process ends */
+	else
+		transport_abandon(rt->t);
 	rt->t = NULL;
 	return NULL;
 }

@@ -240,4 +240,11 @@ const char *transport_peer_down_reason(struct transport *t, uint32_t node);
  */
 void transport_close(struct transport *t);
 
+/*
+ * Free everything without a goodbye, as a node does that failed: its peers
+ * see the connections end as when a process dies ("closed without
+ * goodbye"), not a clean leave. t may be NULL. No callback is called.
+ */
+void transport_abandon(struct transport *t);
+
 #endif

@@ -420,10 +420,13 @@ void tp_close(struct transport *t, int say_bye)
 	for (uint32_t i = 0; t->peers && i < t->p.nr_nodes; i++) {
 		struct tp_peer *pe = &t->peers[i];
 
-		if (pe->ep && (pe->state == TP_PEER_UP || t->peer_err_mode)) {
-			ucp_request_param_t prm = {
-			    .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS,
-			    .flags = pe->state == TP_PEER_UP ? 0 : UCP_EP_CLOSE_FLAG_FORCE};
+		/* Every endpoint, also one to a peer that is gone: the worker does
+		 * not free them. Force is for endpoints with peer error handling
+		 * only; without it the flush is bounded by the wait below. */
+		if (pe->ep) {
+			int force = pe->state != TP_PEER_UP && t->peer_err_mode;
+			ucp_request_param_t prm = {.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS,
+						   .flags = force ? UCP_EP_CLOSE_FLAG_FORCE : 0};
 			void *req = ucp_ep_close_nbx(pe->ep, &prm);
 
 			if (req && !UCS_PTR_IS_ERR(req))
@@ -479,4 +482,9 @@ void tp_close(struct transport *t, int say_bye)
 void transport_close(struct transport *t)
 {
 	tp_close(t, 1);
+}
+
+void transport_abandon(struct transport *t)
+{
+	tp_close(t, 0);
 }

@@ -26,8 +26,11 @@ int vm_tsc_khz(struct vm *vm)
 
 int vm_set_tsc_khz(struct vm *vm, uint32_t khz)
 {
-	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *v = vm->vcpus[i];
+	for (uint32_t k = 0; k < 2 * vm->nr_vcpus; k++) {
+		uint32_t i = k % vm->nr_vcpus;
+		struct vcpu *v = k < vm->nr_vcpus ? vm->vcpus[i]
+				 : vm->proxies    ? vm->proxies[i]
+						  : NULL;
 		int cur;
 
 		if (!v)
@@ -50,8 +53,15 @@ int vm_set_tsc_khz(struct vm *vm, uint32_t khz)
 
 int vm_set_guest_tsc(struct vm *vm, uint64_t (*tsc_now)(void *arg), void *arg)
 {
-	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *v = vm->vcpus[i];
+	/* the proxies too: KVM gives the guest a stable kvmclock (master
+	 * clock, PVCLOCK_TSC_STABLE_BIT) only while every vCPU of the VM has
+	 * the same TSC offset; without it Linux orders every clock read through
+	 * one global variable, a page that would bounce between hosts */
+	for (uint32_t k = 0; k < 2 * vm->nr_vcpus; k++) {
+		uint32_t i = k % vm->nr_vcpus;
+		struct vcpu *v = k < vm->nr_vcpus ? vm->vcpus[i]
+				 : vm->proxies    ? vm->proxies[i]
+						  : NULL;
 		struct {
 			struct kvm_msrs hdr;
 			struct kvm_msr_entry e;
@@ -63,7 +73,7 @@ int vm_set_guest_tsc(struct vm *vm, uint64_t (*tsc_now)(void *arg), void *arg)
 		 * writes close to each other for one synchronised offset */
 		m.e.data = tsc_now(arg);
 		if (ioctl(v->fd, KVM_SET_MSRS, &m) != 1) {
-			pr_err("vCPU %u: setting its TSC failed", i);
+			pr_err("vCPU %u%s: setting its TSC failed", i, v->proxy ? " (proxy)" : "");
 			return -EIO;
 		}
 	}

@@ -39,8 +39,10 @@ int cpuid_get_supported(struct vm *vm)
 struct kvm_cpuid2 *cpuid_for_vcpu(const struct vm *vm, uint32_t index)
 {
 	const struct kvm_cpuid2 *sup = vm->cpuid;
-	struct cpuid_policy pol = {
-	    .apic_id = index, .irq_mode = vm->irq_mode, .tsc_deadline_cap = vm->tsc_deadline_cap};
+	struct cpuid_policy pol = {.apic_id = index,
+				   .spanning = vm->span != NULL,
+				   .irq_mode = vm->irq_mode,
+				   .tsc_deadline_cap = vm->tsc_deadline_cap};
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + sup->nent * sizeof(c->entries[0]));
 
 	if (c)

@@ -49,10 +49,26 @@
 #define CPUID_KVM_NEEDS_IN_KERNEL_LAPIC                                                            \
 	((1u << 4) | (1u << 6) | (1u << 7) | (1u << 10) | (1u << 11) | (1u << 13) | (1u << 14))
 
+/*
+ * KVM paravirtual features hidden from a guest spanning hosts (docs/cpuid.md):
+ * steal time (5) and PV TLB flush (9, which needs it: KVM on the vCPU's node
+ * writes the preempted flag with a no-fault copy that fails while the page
+ * is elsewhere), PV unhalt (7: the spinlock kick is delivered in the sender
+ * node's KVM to the proxy, where it is absorbed without an exit, so the
+ * halted waiter would never wake), PV sched yield (13: it yields to the
+ * proxy), async page faults (4, 10, 14: a guest page that is on another host
+ * is a remote fault the DSM serves; the guest must not be told to schedule
+ * around it through KVM's "page not present" path, which this design does
+ * not cover).
+ */
+#define CPUID_KVM_NOT_ACROSS_HOSTS                                                                 \
+	((1u << 4) | (1u << 5) | (1u << 7) | (1u << 9) | (1u << 10) | (1u << 13) | (1u << 14))
+
 struct cpuid_policy {
 	uint32_t apic_id; /* = the vCPU index (MADT, SRAT) */
 	enum irq_mode irq_mode;
 	bool tsc_deadline_cap; /* KVM_CHECK_EXTENSION(KVM_CAP_TSC_DEADLINE_TIMER) > 0 */
+	bool spanning;         /* the guest spans hosts (vm_params.span) */
 };
 
 /*

@@ -62,6 +62,8 @@ void cpuid_apply_policy(const struct kvm_cpuid2 *sup, const struct cpuid_policy 
 		case CPUID_LEAF_KVM_FEATURES:
 			if (!in_kernel_lapic)
 				e.eax &= ~CPUID_KVM_NEEDS_IN_KERNEL_LAPIC;
+			if (p->spanning)
+				e.eax &= ~CPUID_KVM_NOT_ACROSS_HOSTS;
 			break;
 		case CPUID_LEAF_EXT_FEATURES:
 			if (amd)

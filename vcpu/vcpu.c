@@ -203,6 +203,34 @@ void vcpu_kick(struct vcpu *v)
 		pthread_kill(v->thread, SIGUSR1);
 }
 
+/* The in-kernel LAPIC's interrupt state: what is requested, in service, the
+ * priority, the timer. */
+static void report_lapic(struct vcpu *v)
+{
+	struct kvm_lapic_state l;
+	char irr[80], isr[80];
+	size_t a = 0, b = 0;
+	uint32_t r;
+
+	if (v->vm->irq_mode == IRQ_USER || ioctl(v->fd, KVM_GET_LAPIC, &l) < 0)
+		return;
+	irr[0] = isr[0] = 0;
+	for (unsigned vec = 0; vec < 256; vec++) {
+		memcpy(&r, l.regs + 0x200 + (vec / 32) * 0x10, 4);
+		if ((r >> (vec % 32)) & 1 && a < sizeof(irr) - 6)
+			a += (size_t)snprintf(irr + a, sizeof(irr) - a, " %02x", vec);
+		memcpy(&r, l.regs + 0x100 + (vec / 32) * 0x10, 4);
+		if ((r >> (vec % 32)) & 1 && b < sizeof(isr) - 6)
+			b += (size_t)snprintf(isr + b, sizeof(isr) - b, " %02x", vec);
+	}
+#define REG(off) (memcpy(&r, l.regs + (off), 4), r)
+	pr_err("vCPU %u: LAPIC id %x svr %x tpr %x ppr %x irr:%s isr:%s timer lvt %x init %x "
+	       "current %x",
+	       v->index, REG(0x20), REG(0xf0), REG(0x80), REG(0xa0), a ? irr : " -", b ? isr : " -",
+	       REG(0x320), REG(0x380), REG(0x390));
+#undef REG
+}
+
 void vcpu_report(struct vcpu *v, const char *why)
 {
 	struct kvm_regs r;
@@ -246,6 +274,7 @@ void vcpu_report(struct vcpu *v, const char *why)
 	       "db %u) ss %x",
 	       v->index, s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector, s.cs.base, s.cs.l,
 	       s.cs.db, s.ss.selector);
+	report_lapic(v);
 }
 
 static const char *exit_name(uint32_t reason)

@@ -253,8 +253,8 @@ int vm_add_private_memory(struct vm *vm, uint64_t gpa, size_t size, void **host)
  * them equal on every node, docs/cluster.md). Main thread, before vm_run.
  * vm_tsc_khz: the local vCPUs' TSC frequency (kHz) or -errno.
  * vm_set_tsc_khz: make it @khz (fails, saying so, where KVM cannot scale).
- * vm_set_guest_tsc: set each local vCPU's TSC to tsc_now(arg), called right
- * before each write. vm_get_kvmclock / vm_set_kvmclock: kvmclock and the
+ * vm_set_guest_tsc: set each local vCPU's (and proxy's) TSC to tsc_now(arg),
+ * called right before each write. vm_get_kvmclock / vm_set_kvmclock: kvmclock and the
  * host's CLOCK_REALTIME at that value (KVM_CLOCK_REALTIME; -EOPNOTSUPP
  * before Linux 5.16).
  */

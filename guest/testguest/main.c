@@ -9,6 +9,8 @@
  *   cpus=N        CPUs to expect when there is no MADT (default 1)
  *   modules=N     the multiboot test checks the module count
  *   exitcpu=K     CPU K (started by the ipi test) writes the exit port
+ *   stayonfail=1  after a failure, halt instead of exiting (debugging: the
+ *                 VMM reports every vCPU's state when stopped)
  * Other keys are read by the tests themselves (see each test).
  */
 #include "tg.h"
@@ -132,6 +134,10 @@ void tg_main(uint32_t magic, uint32_t info)
 	run_list(list ? list : "multiboot,ipi,timer,mem");
 	tg_printf("# total %lu TSC cycles since entry\n", rdtsc() - t0);
 	tg_printf("testguest: done %u passed %u failed\n", nr_pass, nr_fail);
+	/* stayonfail=1: keep the machine as it is for the VMM's report (SIGTERM) */
+	if (nr_fail && tg_opt("stayonfail", 0))
+		for (;;)
+			safe_halt();
 	/* exitcpu=K: the exit port is written by CPU K (on another node) */
 	span_exit_via((uint32_t)tg_opt("exitcpu", 0), nr_fail ? 1 : (uint32_t)tg_opt("exit", 0));
 }

@@ -16,6 +16,7 @@
 extern const uint8_t tramp_start[], tramp_end[], tramp_cr3[], tramp_stack[];
 
 uint32_t nr_cpus_found;
+void (*volatile ap_idle_work)(void);
 uint32_t cpu_apic_ids[MAX_CPUS];
 
 static volatile uint32_t ap_alive[MAX_CPUS]; /* APIC ID reported by each AP */
@@ -23,7 +24,7 @@ static volatile uint32_t nr_alive;
 static volatile uint32_t pongs;
 static volatile uint32_t bsp_id;
 static uint64_t pong_tsc;
-static uint8_t ap_stacks[MAX_CPUS][8192] __attribute__((aligned(16)));
+uint8_t ap_stacks[MAX_CPUS][8192] __attribute__((aligned(4096)));
 
 static bool checksum_ok(const uint8_t *p, uint32_t n)
 {
@@ -116,8 +117,12 @@ void ap_main(void)
 		if (cpu_apic_ids[i] == id)
 			ap_alive[i] = id + 1;
 	__atomic_fetch_add(&nr_alive, 1, __ATOMIC_SEQ_CST);
-	for (;;)
+	for (;;) {
+		/* work posted by a test runs here, not in an interrupt handler */
+		if (ap_idle_work)
+			ap_idle_work();
 		safe_halt();
+	}
 }
 
 static void delay_cycles(uint64_t n)

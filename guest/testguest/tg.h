@@ -135,6 +135,10 @@ void apic_ipi(uint32_t dest, uint32_t icr_lo);
 /* SMP (smp.c). */
 extern uint32_t nr_cpus_found; /* from the MADT, or cpus= */
 extern uint32_t cpu_apic_ids[MAX_CPUS];
+extern uint8_t ap_stacks[MAX_CPUS][8192]; /* each AP's stack (smp.c) */
+/* Called by every AP's idle loop before it halts (with interrupts off), so
+ * that work posted there runs outside any interrupt handler (span.c). */
+extern void (*volatile ap_idle_work)(void);
 
 /* Multiboot (mb.c). */
 struct mb_reserved {

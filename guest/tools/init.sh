@@ -5,6 +5,9 @@
 #   ssivm.memtouch=PERCENT  (default 92; 0 skips the memory touch)
 #   ssivm.shell=1           drop into a shell instead of powering off
 #   ssivm.end=reboot        end with `reboot -f` (a reset) instead of `poweroff -f`
+#   ssivm.kallsyms=PREFIX   print the kernel's symbols whose address starts with PREFIX
+#                           ("SSIVM-KSYM addr type name"; "all" for every one): a
+#                           System.map for reading vCPU reports and hot pages
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
 # without a /dev/console in the archive the kernel gave us no stdio
@@ -21,6 +24,8 @@ for a in $(cat /proc/cmdline); do
 	ssivm.memtouch=*) memtouch=${a#ssivm.memtouch=} ;;
 	ssivm.shell=*) shell=${a#ssivm.shell=} ;;
 	ssivm.end=reboot) end=reboot ;;
+	ssivm.kallsyms=all) sed 's/^/SSIVM-KSYM /' /proc/kallsyms ;;
+	ssivm.kallsyms=*) grep "^${a#ssivm.kallsyms=}" /proc/kallsyms | sed 's/^/SSIVM-KSYM /' ;;
 	esac
 done
 

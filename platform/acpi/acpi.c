@@ -39,7 +39,8 @@ static struct acpi_gas gas_io(uint16_t port, uint8_t bytes, uint8_t access_size)
 				 .address = port};
 }
 
-static int build_fadt(void *t, size_t room, uint64_t facs_gpa, uint64_t dsdt_gpa)
+static int build_fadt(const struct ssivm_config *cfg, void *t, size_t room, uint64_t facs_gpa,
+		      uint64_t dsdt_gpa)
 {
 	struct acpi_fadt *f = t;
 
@@ -61,6 +62,11 @@ static int build_fadt(void *t, size_t room, uint64_t facs_gpa, uint64_t dsdt_gpa
 	f->flags = ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
 		   ACPI_FADT_SLP_BUTTON | ACPI_FADT_FIX_RTC | ACPI_FADT_RESET_REG_SUP |
 		   ACPI_FADT_HEADLESS;
+	/* A guest across hosts: a vCPU's proxy on another node matches only its
+	 * APIC ID (the guest's logical IDs are set on the vCPU's own node and
+	 * invisible there, docs/irq.md): logical destinations would be lost. */
+	if (config_nr_hosts(cfg) > 1)
+		f->flags |= ACPI_FADT_APIC_PHYSICAL;
 	f->reset_reg = gas_io(ACPI_RESET_PORT, 1, 1);
 	f->reset_value = ACPI_RESET_VALUE;
 	f->minor_version = 3; /* ACPI 6.3 */
@@ -151,7 +157,7 @@ int acpi_build_layout(const struct ssivm_config *cfg, const struct memmap *map, 
 	if (ret)
 		return ret;
 	xsdt_entry[nx++] = GPA(&b);
-	ret = place(&b, "FACP", 16, build_fadt(HERE(&b), ROOM(&b), facs_gpa, dsdt_gpa), true);
+	ret = place(&b, "FACP", 16, build_fadt(cfg, HERE(&b), ROOM(&b), facs_gpa, dsdt_gpa), true);
 	if (!ret)
 		xsdt_entry[nx++] = GPA(&b);
 	ret = ret ?: place(&b, "APIC", 16, acpi_build_madt(cfg, HERE(&b), ROOM(&b)), true);

@@ -105,6 +105,8 @@ static_assert(offsetof(struct acpi_fadt, sleep_control_reg) == 244, "FADT sleep 
 #define ACPI_FADT_FIX_RTC (1U << 6)    /* 1 = no RTC wake status in PM1 */
 #define ACPI_FADT_RESET_REG_SUP (1U << 10)
 #define ACPI_FADT_HEADLESS (1U << 12)
+/* the OS must use physical destination mode for IPIs and interrupts */
+#define ACPI_FADT_APIC_PHYSICAL (1U << 19)
 /* IA-PC boot architecture flags */
 #define ACPI_IAPC_LEGACY_DEVICES (1U << 0)
 #define ACPI_IAPC_8042 (1U << 1)
