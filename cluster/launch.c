@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "devices/machine.h"
 
 #define NET_PREFIX "10.203.0."
 #define END_GRACE_MS 15000 /* after node 0 ended, the others get this long */
@@ -86,6 +87,7 @@ struct local_cluster {
 	char log_dir[256];
 	pid_t pid[SSIVM_MAX_HOSTS];
 	int status[SSIVM_MAX_HOSTS];
+	int sig[SSIVM_MAX_HOSTS]; /* the signal that killed node k, or 0 */
 	bool done[SSIVM_MAX_HOSTS];
 	int err_pipe; /* node 0's stderr, teed to the terminal and node0.log */
 	pthread_t tee;
@@ -359,6 +361,7 @@ static int wait_nodes(struct local_cluster *lc)
 				continue;
 			lc->done[k] = true;
 			lc->status[k] = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			lc->sig[k] = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 			left--;
 			if (!deadline)
 				deadline = now_ms() + END_GRACE_MS;
@@ -367,9 +370,22 @@ static int wait_nodes(struct local_cluster *lc)
 	/* a node that ended with another status than node 0 (the guest's) failed */
 	for (uint32_t k = 1; k < lc->n; k++)
 		if (lc->done[k] && lc->status[k] && lc->status[k] != lc->status[0]) {
-			pr_err("local cluster: node %u exited with status %d", k, lc->status[k]);
+			if (lc->sig[k])
+				pr_err("local cluster: node %u was killed by signal %d (%s)", k,
+				       lc->sig[k], strsignal(lc->sig[k]));
+			else
+				pr_err("local cluster: node %u exited with status %d", k,
+				       lc->status[k]);
 			print_tail(lc, k);
 		}
+	/* node 0 killed: the guest has no status of its own; a VMM error */
+	if (lc->sig[0]) {
+		pr_err(
+		    "local cluster: node 0 was killed by signal %d (%s): ssivm exits with status "
+		    "%d",
+		    lc->sig[0], strsignal(lc->sig[0]), VM_STATUS_ERROR);
+		return VM_STATUS_ERROR;
+	}
 	return lc->status[0];
 }
 
