@@ -3,7 +3,16 @@
 # ssivm beside Debian's QEMU booting the same kernel and initramfs with the
 # same topology (2 vCPUs, 2 NUMA nodes of 192 + 128 MiB, distance 25), in one
 # run on the same machine: natively where /dev/kvm works, else both inside
-# the KVM sandbox (scripts/with-kvm). Runs alternate between the two VMMs.
+# the KVM sandbox (scripts/with-kvm). Runs alternate between the VMMs.
+# Also a guest across 2 ssivm nodes beside the same topology on one:
+#   ssivm-1h  one ssivm process; node 0: vCPUs 0-1, 192 MiB; node 1: 128 MiB,
+#             no vCPU
+#   ssivm-2h  the same guest with node 1 on host 1: a local cluster of 2
+#             ssivm processes in network namespaces, TCP over veth (node 1's
+#             RAM is served through the DSM); figures include starting both
+#             processes, the namespaces and the rendezvous
+# (both vCPUs on host 0: a vCPU on host 1 does not boot Linux reliably in the
+# KVM sandbox yet, docs/cluster.md), with the ratio ssivm-2h / ssivm-1h.
 #
 # Figures per VMM, median of N runs (default 3):
 #   wall_init   wall clock from starting the VMM process to the guest's
@@ -40,8 +49,8 @@ done
 [[ $run_timeout =~ ^[1-9][0-9]*$ ]] || { echo "boot_time: --timeout $run_timeout: expected seconds >= 1" >&2; exit 2; }
 if [ $inside = 0 ]; then
 	scripts/mkguest >/dev/null || exit 1
-	# the sandbox must outlive every run: 2 VMMs per run, plus its own boot
-	export SSIVM_SANDBOX_TIMEOUT=$((2 * runs * (run_timeout + 10) + 120))
+	# the sandbox must outlive every run: 4 VMMs per run, plus its own boot
+	export SSIVM_SANDBOX_TIMEOUT=$((4 * runs * (run_timeout + 10) + 120))
 	exec scripts/with-kvm "$0" --inside --runs "$runs" --kernel "$k" --timeout "$run_timeout"
 fi
 
@@ -54,6 +63,14 @@ qemu_cmd=(qemu-system-x86_64 -enable-kvm -cpu host -smp 2 -m 320M
 	-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1
 	-numa dist,src=0,dst=1,val=25 -kernel "$k" -initrd "$i" -append "$append"
 	-nographic -nodefaults -serial stdio -no-reboot)
+span_logs=$(mktemp -d "${TMPDIR:-/tmp}/boot-time-logs.XXXXXX")
+trap 'rm -rf "$span_logs"' EXIT
+ssivm_1h_cmd=("$BUILD/ssivm" run --numa id=0,cpus=0-1,memory=192M,distances=1@25
+	--numa id=1,memory=128M --kernel "$k" --initrd "$i" --cmdline "$append")
+ssivm_2h_cmd=("$BUILD/ssivm" run --numa id=0,cpus=0-1,memory=192M,distances=1@25,host=0
+	--numa id=1,memory=128M,host=1 --fabric tcp --log-dir "$span_logs"
+	--kernel "$k" --initrd "$i" --cmdline "$append")
+vmms=(ssivm qemu ssivm-1h ssivm-2h)
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
@@ -90,29 +107,39 @@ run_ok() {
 	fi
 }
 
-declare -a s_wi s_up s_we q_wi q_up q_we
+declare -A wi up we
 for r in $(seq 1 "$runs"); do
-	read -r a b c st < <(one_run "${ssivm_cmd[@]}")
-	s_wi+=("$a"); s_up+=("$b"); s_we+=("$c")
-	echo "run $r ssivm: wall_init ${a} ms, uptime_init ${b} s, wall_exit ${c} ms, exit status $st" >&2
-	run_ok ssivm "$r" "$a" "$b" "$st"
-	read -r a b c st < <(one_run "${qemu_cmd[@]}")
-	q_wi+=("$a"); q_up+=("$b"); q_we+=("$c")
-	echo "run $r qemu:  wall_init ${a} ms, uptime_init ${b} s, wall_exit ${c} ms, exit status $st" >&2
-	run_ok qemu "$r" "$a" "$b" "$st"
+	for v in "${vmms[@]}"; do
+		declare -n cmd="${v//-/_}_cmd"
+		read -r a b c st < <(one_run "${cmd[@]}")
+		unset -n cmd
+		wi[$v]+="$a " up[$v]+="$b " we[$v]+="$c "
+		printf 'run %s %-8s wall_init %s ms, uptime_init %s s, wall_exit %s ms, exit status %s\n' \
+			"$r" "$v:" "$a" "$b" "$c" "$st" >&2
+		run_ok "$v" "$r" "$a" "$b" "$st"
+	done
 done
 if [ ${#errors[@]} -gt 0 ]; then
 	printf 'boot_time: error: %s\n' "${errors[@]}"
 	echo "boot_time: error: ${#errors[@]} failed run(s); nothing timed (re-run a VMM by hand to see why)"
 	exit 1
 fi
-for v in s_wi s_up s_we q_wi q_up q_we; do
-	declare "m_$v=$(eval "printf '%s\n' \"\${$v[@]}\"" | median)"
+declare -A m_wi m_up m_we
+for v in "${vmms[@]}"; do
+	m_wi[$v]=$(printf '%s\n' ${wi[$v]} | median)
+	m_up[$v]=$(printf '%s\n' ${up[$v]} | median)
+	m_we[$v]=$(printf '%s\n' ${we[$v]} | median)
 done
 kvm=native; grep -qw "sbrun=[^ ]*" /proc/cmdline && kvm="inside the KVM sandbox (nested KVM under QEMU TCG)"
 echo "boot_time: $(date -u +%Y-%m-%dT%H:%MZ), $runs runs each, kernel $(cat "$BUILD/kernel/version"), $kvm"
 printf '%-8s %14s %16s %14s\n' vmm wall_init_ms uptime_init_s wall_exit_ms
-printf '%-8s %14s %16s %14s\n' ssivm "$m_s_wi" "$m_s_up" "$m_s_we"
-printf '%-8s %14s %16s %14s\n' qemu "$m_q_wi" "$m_q_up" "$m_q_we"
-awk -v a="$m_s_wi" -v b="$m_q_wi" -v c="$m_s_up" -v d="$m_q_up" -v e="$m_s_we" -v f="$m_q_we" \
-	'BEGIN { printf "ratio ssivm/qemu: wall_init %.2f, uptime_init %.2f, wall_exit %.2f\n", a / b, c / d, e / f }'
+for v in "${vmms[@]}"; do
+	printf '%-8s %14s %16s %14s\n' "$v" "${m_wi[$v]}" "${m_up[$v]}" "${m_we[$v]}"
+done
+ratio() { # A B: the ratio line A/B
+	awk -v n="$1/$2" -v a="${m_wi[$1]}" -v b="${m_wi[$2]}" -v c="${m_up[$1]}" -v d="${m_up[$2]}" \
+		-v e="${m_we[$1]}" -v f="${m_we[$2]}" \
+		'BEGIN { printf "ratio %s: wall_init %.2f, uptime_init %.2f, wall_exit %.2f\n", n, a / b, c / d, e / f }'
+}
+ratio ssivm qemu
+ratio ssivm-2h ssivm-1h

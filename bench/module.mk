@@ -16,3 +16,4 @@ BENCH_LIST += bench/irq_bench.sh
 $(eval $(call program,irq_proxy_probe,bench/irq_proxy_probe.c,,))
 BENCH_LIST += bench/irq_proxy_probe.sh
 BENCH_LIST += bench/boot_time.sh
+BENCH_LIST += bench/span_ipi.sh

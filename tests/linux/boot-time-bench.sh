@@ -2,7 +2,8 @@
 # tests/linux/boot-time-bench.sh — bench/boot_time.sh works and tells the truth
 # (e2e: three KVM sandbox sessions, about two minutes here):
 #   --runs 1 on the real guest: exit 0, one line of figures per VMM (ssivm,
-#     qemu) and the ratio line, all figures positive numbers;
+#     qemu, ssivm-1h, ssivm-2h: the guest on 1 and across 2 ssivm nodes) and
+#     the ratio lines, all figures positive numbers;
 #   --runs 1 --kernel <a text file>: both VMMs refuse it (non-zero exit);
 #   --runs 1 --kernel <a multiboot kernel that halts forever> --timeout 15:
 #     both VMMs boot it and it never powers off (killed after 15 s);
@@ -30,10 +31,13 @@ if [ $rc = 77 ]; then
 	exit 77
 fi
 check "boot_time.sh --runs 1 exited 0 (got $rc)" [ $rc = 0 ]
-check "a line of figures for ssivm" grep -qE "^ssivm +$num +$num +$num\$" "$out"
-check "a line of figures for qemu" grep -qE "^qemu +$num +$num +$num\$" "$out"
-check "the ratio line" grep -qE "^ratio ssivm/qemu: wall_init $num, uptime_init $num, wall_exit $num\$" "$out"
-positive() { awk '/^(ssivm|qemu) / { for (i = 2; i <= 4; i++) if (!($i > 0)) exit 1 }
+for v in ssivm qemu ssivm-1h ssivm-2h; do
+	check "a line of figures for $v" grep -qE "^$v +$num +$num +$num\$" "$out"
+done
+check "the ratio line ssivm/qemu" grep -qE "^ratio ssivm/qemu: wall_init $num, uptime_init $num, wall_exit $num\$" "$out"
+check "the ratio line 2 hosts / 1 host" \
+	grep -qE "^ratio ssivm-2h/ssivm-1h: wall_init $num, uptime_init $num, wall_exit $num\$" "$out"
+positive() { awk '/^(ssivm|qemu|ssivm-1h|ssivm-2h) / { for (i = 2; i <= 4; i++) if (!($i > 0)) exit 1 }
 	/^ratio / { gsub(/,/, ""); if (!($4 > 0 && $6 > 0 && $8 > 0)) exit 1 }' "$out"; }
 check "every figure and ratio is above 0" positive
 
@@ -46,10 +50,10 @@ must_fail() {
 	rc=$?
 	sed 's/^/  | /' "$out"
 	check "$what: exited non-zero, not 77 (got $rc)" test $rc != 0 -a $rc != 77
-	for v in ssivm qemu; do
+	for v in ssivm qemu ssivm-1h ssivm-2h; do
 		check "$what: $v's run reported as an error" grep -qE "^boot_time: error: run 1 $v: $pat" "$out"
 	done
-	check "$what: no figures printed" bash -c "! grep -qE '^(ssivm|qemu|ratio) ' '$out'"
+	check "$what: no figures printed" bash -c "! grep -qE '^(ssivm|qemu|ssivm-1h|ssivm-2h|ratio) ' '$out'"
 }
 echo "this is not a kernel" >"$bad"
 must_fail "a text file as kernel" "the guest never printed its /init line; the VMM exited with status [1-9]" \
