@@ -29,14 +29,25 @@ for ((k = 0; k < nodes; k++)); do
 	numa+=(--numa "id=$k,cpus=$k,memory=$mem,host=$k")
 done
 exitv=$((RANDOM % 100 + 2))
-t0=$(date +%s%N)
-timeout -s TERM 280 "$build/ssivm" run "${numa[@]}" --fabric "$fabric" --log-dir "$tmp" \
-	--kernel "$build/guest/testguest.elf" \
-	--cmdline "tests=ipi,span cpus=$nodes exit=$exitv exitcpu=$((nodes - 1)) spanrounds=100" \
-	>"$tmp/out" 2>&1 </dev/null
-rc=$?
-ms=$((($(date +%s%N) - t0) / 1000000))
-cat "$tmp/out"
+for try in 1 2; do
+	t0=$(date +%s%N)
+	timeout -s TERM 280 "$build/ssivm" run "${numa[@]}" --fabric "$fabric" --log-dir "$tmp" \
+		--kernel "$build/guest/testguest.elf" \
+		--cmdline "tests=ipi,span cpus=$nodes exit=$exitv exitcpu=$((nodes - 1)) spanrounds=100" \
+		>"$tmp/out" 2>&1 </dev/null
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	cat "$tmp/out"
+	# The KVM sandbox's nested-SVM defect (docs/kvm-sandbox.md): a vCPU left
+	# at the sandbox kernel's RIP after VMRUN (page offset 0x20c). Only that
+	# exact signature is retried, once, and said loudly; anything else fails.
+	if [ $try = 1 ] && [ -n "${SSIVM_SANDBOX:-$(grep -ws sbrun /proc/cmdline)}" ] &&
+		grep -qE "vCPU [0-9]+: rip ffffffffc0[0-9a-f]{3}20c " "$tmp/out" "$tmp"/node*.log; then
+		echo "WARNING: a vCPU stopped at the KVM sandbox kernel's own RIP after VMRUN (its nested-SVM defect, docs/kvm-sandbox.md); retrying once"
+		continue
+	fi
+	break
+done
 for ((k = 1; k < nodes; k++)); do
 	echo "---- node $k's log"
 	tr -d '\000' <"$tmp/node$k.log"
