@@ -23,7 +23,8 @@
 #include "devices/machine.h"
 
 #define NET_PREFIX "10.203.0."
-#define END_GRACE_MS 15000 /* after node 0 ended, the others get this long */
+#define END_GRACE_MS 15000    /* after node 0 ended, the others get this long */
+#define END_GRACE_ERR_MS 5000 /* ... after node 0 failed */
 
 static int parse_rank(const char *name, const char *v, long *out)
 {
@@ -324,6 +325,7 @@ static void print_tail(const struct local_cluster *lc, uint32_t k)
 static int wait_nodes(struct local_cluster *lc)
 {
 	uint64_t deadline = 0;
+	unsigned grace_ms = END_GRACE_MS;
 	uint32_t left = lc->n;
 	bool killed = false;
 
@@ -332,10 +334,16 @@ static int wait_nodes(struct local_cluster *lc)
 		pid_t p = waitpid(-1, &st, deadline ? WNOHANG : 0);
 
 		if (p < 0 && errno == EINTR) {
-			if (got_signal)
+			if (got_signal) {
 				for (uint32_t k = 0; k < lc->n; k++)
 					if (!lc->done[k])
 						kill(lc->pid[k], got_signal);
+				/* a node that does not end on it is killed */
+				if (!deadline) {
+					grace_ms = END_GRACE_ERR_MS;
+					deadline = now_ms() + grace_ms;
+				}
+			}
 			got_signal = 0;
 			continue;
 		}
@@ -343,10 +351,9 @@ static int wait_nodes(struct local_cluster *lc)
 			if (now_ms() > deadline && !killed) {
 				for (uint32_t k = 0; k < lc->n; k++)
 					if (!lc->done[k]) {
-						pr_err(
-						    "local cluster: node %u did not stop within %u "
-						    "s of the end; killing it",
-						    k, END_GRACE_MS / 1000);
+						pr_err("local cluster: node %u did not stop within "
+						       "%u s of the end; killing it",
+						       k, grace_ms / 1000);
 						kill(lc->pid[k], SIGKILL);
 					}
 				killed = true;
@@ -363,8 +370,13 @@ static int wait_nodes(struct local_cluster *lc)
 			lc->status[k] = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 			lc->sig[k] = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 			left--;
-			if (!deadline)
-				deadline = now_ms() + END_GRACE_MS;
+			/* node 0 failed or was killed: the others have been told, and
+			 * one that does not follow soon is stuck (stopped, hung) */
+			if (k == 0 && (lc->sig[0] || lc->status[0] == VM_STATUS_ERROR))
+				grace_ms = END_GRACE_ERR_MS;
+			else if (deadline)
+				continue;
+			deadline = now_ms() + grace_ms;
 		}
 	}
 	/* a node that ended with another status than node 0 (the guest's) failed */

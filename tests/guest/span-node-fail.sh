@@ -26,7 +26,7 @@ tmp=$(mktemp -d "$build/tmp/span-fail.XXXXXX")
 trap 'pkill -KILL -f -- "--log-dir $tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 export SSIVM_SERIAL_INPUT=0
 survivor=$((1 - victim))
-timeout -s TERM 200 "$build/ssivm" run --numa id=0,cpus=0,memory=32M,host=0 \
+timeout -k 20 -s TERM 120 "$build/ssivm" run --numa id=0,cpus=0,memory=32M,host=0 \
 	--numa id=1,cpus=1,memory=16M,host=1 --fabric "$fabric" --log-dir "$tmp" \
 	--kernel "$build/guest/testguest.elf" \
 	--cmdline "tests=ipi,span cpus=2 spanrounds=1000000" \
@@ -63,6 +63,7 @@ for ((i = 0; i < 300; i++)); do
 done
 wait $ssivm
 rc=$?
+[ $rc = 124 ] || [ $rc = 137 ] && echo "FAIL: ssivm did not end within 120 s (status $rc); the nodes' processes:" && ps -eo pid,stat,wchan:32,args | grep -- "--log-dir $tmp" | grep -v grep
 ms=$((($(date +%s%N) - t0) / 1000000))
 cat "$tmp/out"
 echo "---- node $survivor's log"
