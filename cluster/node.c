@@ -153,11 +153,7 @@ static void ch_irq(void *arg, const struct cl_irq *q)
 	if (!n->vm)
 		return;
 	if (q->delivery != IRQ_DM_FIXED && q->delivery != IRQ_DM_LOWEST)
-		pr_info("vCPU %u: %s from another node", q->dest,
-			q->delivery == IRQ_DM_INIT   ? "INIT"
-			: q->delivery == IRQ_DM_SIPI ? "SIPI"
-			: q->delivery == IRQ_DM_NMI  ? "NMI"
-						     : "an interrupt message");
+		pr_info("vCPU %u: %s from another node", q->dest, irq_dm_name(q->delivery));
 	ret = irq_deliver(n->vm, &m);
 	if (ret && ret != -ENOENT)
 		pr_warn("an interrupt from another node for vCPU %u could not be injected: %s",

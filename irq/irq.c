@@ -207,3 +207,11 @@ static void irq_vm_exit(struct vm *vm, void *opaque)
 	if (vm_irq_mode(vm) == IRQ_USER)
 		ulapic_exit_all(vm);
 }
+
+const char *irq_dm_name(unsigned delivery)
+{
+	static const char *const names[8] = {
+	    "fixed", "lowest-priority", "SMI", "mode 3", "NMI", "INIT", "SIPI", "ExtINT"};
+
+	return delivery < 8 ? names[delivery] : "an unknown mode";
+}

@@ -43,6 +43,9 @@ enum irq_delivery {
 	IRQ_DM_EXTINT = 7,
 };
 
+/* "INIT", "SIPI", "NMI", ... for logs. */
+const char *irq_dm_name(unsigned delivery);
+
 /* One interrupt message, as an ICR write or an MSI carries it. */
 struct irq_msg {
 	uint32_t dest;    /* APIC ID (physical) or logical destination bits */

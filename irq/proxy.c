@@ -236,9 +236,8 @@ static void forward(struct proxy *px, uint8_t delivery, uint8_t vector)
 	px->forwarded++;
 	if (delivery == IRQ_DM_INIT || delivery == IRQ_DM_SIPI)
 		pr_info("proxy of vCPU %u: %s%s%.0x forwarded to node %u", cpu,
-			delivery == IRQ_DM_INIT ? "INIT" : "SIPI",
-			delivery == IRQ_DM_SIPI ? " 0x" : "", delivery == IRQ_DM_SIPI ? vector : 0,
-			node);
+			irq_dm_name(delivery), delivery == IRQ_DM_SIPI ? " 0x" : "",
+			delivery == IRQ_DM_SIPI ? vector : 0, node);
 	__atomic_fetch_add(&irq_stats.proxy_captured, 1, __ATOMIC_RELAXED);
 	if (ret && ret != -ENOENT && !vm_exiting(vm))
 		pr_warn("proxy of vCPU %u: forwarding a message (mode %u, vector 0x%x) to node %u "

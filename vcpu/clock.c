@@ -24,13 +24,20 @@ int vm_tsc_khz(struct vm *vm)
 	return -ENODEV;
 }
 
+/* k < nr_vcpus: vCPU k, else the proxy of vCPU k - nr_vcpus; NULL where
+ * this node has none. The clock is set on both: they share one KVM VM. */
+static struct vcpu *vcpu_or_proxy(const struct vm *vm, uint32_t k)
+{
+	if (k < vm->nr_vcpus)
+		return vm->vcpus[k];
+	return vm->proxies ? vm->proxies[k - vm->nr_vcpus] : NULL;
+}
+
 int vm_set_tsc_khz(struct vm *vm, uint32_t khz)
 {
 	for (uint32_t k = 0; k < 2 * vm->nr_vcpus; k++) {
 		uint32_t i = k % vm->nr_vcpus;
-		struct vcpu *v = k < vm->nr_vcpus ? vm->vcpus[i]
-				 : vm->proxies    ? vm->proxies[i]
-						  : NULL;
+		struct vcpu *v = vcpu_or_proxy(vm, k);
 		int cur;
 
 		if (!v)
@@ -59,9 +66,7 @@ int vm_set_guest_tsc(struct vm *vm, uint64_t (*tsc_now)(void *arg), void *arg)
 	 * one global variable, a page that would bounce between hosts */
 	for (uint32_t k = 0; k < 2 * vm->nr_vcpus; k++) {
 		uint32_t i = k % vm->nr_vcpus;
-		struct vcpu *v = k < vm->nr_vcpus ? vm->vcpus[i]
-				 : vm->proxies    ? vm->proxies[i]
-						  : NULL;
+		struct vcpu *v = vcpu_or_proxy(vm, k);
 		struct {
 			struct kvm_msrs hdr;
 			struct kvm_msr_entry e;

@@ -203,32 +203,42 @@ void vcpu_kick(struct vcpu *v)
 		pthread_kill(v->thread, SIGUSR1);
 }
 
+static uint32_t lapic_reg(const struct kvm_lapic_state *l, unsigned off)
+{
+	uint32_t r;
+
+	memcpy(&r, l->regs + off, 4);
+	return r;
+}
+
+/* The vectors set in the 256-bit register at @base (IRR, ISR): " 30 ef", or " -". */
+static const char *lapic_vectors(const struct kvm_lapic_state *l, unsigned base, char *buf,
+				 size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (unsigned vec = 0; vec < 256; vec++)
+		if ((lapic_reg(l, base + (vec / 32) * 0x10) >> (vec % 32)) & 1 && n < size - 6)
+			n += (size_t)snprintf(buf + n, size - n, " %02x", vec);
+	return n ? buf : " -";
+}
+
 /* The in-kernel LAPIC's interrupt state: what is requested, in service, the
  * priority, the timer. */
 static void report_lapic(struct vcpu *v)
 {
 	struct kvm_lapic_state l;
 	char irr[80], isr[80];
-	size_t a = 0, b = 0;
-	uint32_t r;
 
 	if (v->vm->irq_mode == IRQ_USER || ioctl(v->fd, KVM_GET_LAPIC, &l) < 0)
 		return;
-	irr[0] = isr[0] = 0;
-	for (unsigned vec = 0; vec < 256; vec++) {
-		memcpy(&r, l.regs + 0x200 + (vec / 32) * 0x10, 4);
-		if ((r >> (vec % 32)) & 1 && a < sizeof(irr) - 6)
-			a += (size_t)snprintf(irr + a, sizeof(irr) - a, " %02x", vec);
-		memcpy(&r, l.regs + 0x100 + (vec / 32) * 0x10, 4);
-		if ((r >> (vec % 32)) & 1 && b < sizeof(isr) - 6)
-			b += (size_t)snprintf(isr + b, sizeof(isr) - b, " %02x", vec);
-	}
-#define REG(off) (memcpy(&r, l.regs + (off), 4), r)
 	pr_err("vCPU %u: LAPIC id %x svr %x tpr %x ppr %x irr:%s isr:%s timer lvt %x init %x "
 	       "current %x",
-	       v->index, REG(0x20), REG(0xf0), REG(0x80), REG(0xa0), a ? irr : " -", b ? isr : " -",
-	       REG(0x320), REG(0x380), REG(0x390));
-#undef REG
+	       v->index, lapic_reg(&l, 0x20), lapic_reg(&l, 0xf0), lapic_reg(&l, 0x80),
+	       lapic_reg(&l, 0xa0), lapic_vectors(&l, 0x200, irr, sizeof(irr)),
+	       lapic_vectors(&l, 0x100, isr, sizeof(isr)), lapic_reg(&l, 0x320),
+	       lapic_reg(&l, 0x380), lapic_reg(&l, 0x390));
 }
 
 void vcpu_report(struct vcpu *v, const char *why)
