@@ -8,6 +8,12 @@ case $build in /*) ;; *) build=$root/$build ;; esac
 fails=0
 
 pass() { echo "PASS $*"; }
+# need_testguest: ends the test (FAIL, exit 1) unless ssivm and the test guest are built
+need_testguest() {
+	[ -x "$build/ssivm" ] && [ -f "$build/guest/testguest.elf" ] && return 0
+	echo "FAIL: $build/ssivm or $build/guest/testguest.elf not built (make)"
+	exit 1
+}
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 check() { # check DESCRIPTION COMMAND...
 	local what=$1

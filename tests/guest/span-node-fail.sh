@@ -17,10 +17,7 @@ how=${1:-kill} victim=${2:-1} fabric=${3:-shm}
 if [ -z "${SSIVM_IN_KVM:-}" ]; then
 	SSIVM_IN_KVM=1 exec "$root/scripts/with-kvm" "$0" "$@"
 fi
-[ -x "$build/ssivm" ] && [ -f "$build/guest/testguest.elf" ] || {
-	echo "FAIL: $build/ssivm or $build/guest/testguest.elf not built (make)"
-	exit 1
-}
+need_testguest
 mkdir -p "$build/tmp"
 tmp=$(mktemp -d "$build/tmp/span-fail.XXXXXX")
 trap 'pkill -KILL -f -- "--log-dir $tmp" 2>/dev/null; rm -rf "$tmp"' EXIT

@@ -15,10 +15,7 @@ fabric=${1:-shm} nodes=${2:-2}
 if [ -z "${SSIVM_IN_KVM:-}" ]; then
 	SSIVM_IN_KVM=1 exec "$root/scripts/with-kvm" "$0" "$@"
 fi
-[ -x "$build/ssivm" ] && [ -f "$build/guest/testguest.elf" ] || {
-	echo "FAIL: $build/ssivm or $build/guest/testguest.elf not built (make)"
-	exit 1
-}
+need_testguest
 tmp=$(mktemp -d "$build/tmp/span-tg.XXXXXX" 2>/dev/null || mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export SSIVM_SERIAL_INPUT=0

@@ -9,10 +9,7 @@
 if [ -z "${SSIVM_IN_KVM:-}" ]; then
 	SSIVM_IN_KVM=1 exec "$root/scripts/with-kvm" "$0" "$@"
 fi
-[ -x "$build/ssivm" ] && [ -f "$build/guest/testguest.elf" ] || {
-	echo "FAIL: $build/ssivm or $build/guest/testguest.elf not built (make)"
-	exit 1
-}
+need_testguest
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export SSIVM_SERIAL_INPUT=0 SSIVM_LOG=info
