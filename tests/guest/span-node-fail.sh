@@ -58,6 +58,21 @@ for ((i = 0; i < 300; i++)); do
 	kill -0 $ssivm 2>/dev/null || break
 	sleep 0.1
 done
+# a launcher still there 30 s after the failure: say where it waits
+for ((i = 0; i < 300; i++)); do
+	kill -0 $ssivm 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 $ssivm 2>/dev/null; then
+	l=
+	for q in $(pgrep -f -- "^$build/ssivm run .*--log-dir $tmp"); do
+		grep -qa -- "--node" /proc/$q/cmdline 2>/dev/null || l=$q # not a node: the launcher
+	done
+	echo "# ssivm still running 30 s after the failure; launcher $l, its threads and fds:"
+	for t in /proc/$l/task/*; do echo "#   thread ${t##*/} $(cat $t/comm 2>/dev/null) wchan $(cat $t/wchan 2>/dev/null)"; done
+	ls -l /proc/$l/fd 2>/dev/null | sed 's/^/#   /'
+	ps -eo pid,ppid,stat,wchan:32,args | grep -E -- "--log-dir $tmp|ip netns" | grep -v grep | sed 's/^/#   /'
+fi
 wait $ssivm
 rc=$?
 [ $rc = 124 ] || [ $rc = 137 ] && echo "FAIL: ssivm did not end within 120 s (status $rc); the nodes' processes:" && ps -eo pid,stat,wchan:32,args | grep -- "--log-dir $tmp" | grep -v grep
