@@ -5,6 +5,7 @@
 #   make check      the README's test command (unit, multi-process, guest, linux)
 #   make check-asan unit and multi-process tests under ASan + UBSan
 #   make check-e2e  the slow end-to-end checks
+#   make check-span the guest across ssivm nodes (not in CI: tests/guest/module.mk)
 #   make bench      the benchmarks (figures printed beside their floors)
 
 BUILD   ?= build
@@ -49,7 +50,7 @@ UCX_LIBS     := $(shell pkg-config --libs ucx 2>/dev/null || echo -lucp -luct -l
 CONFIG_LIBS  := $(shell pkg-config --libs libconfig 2>/dev/null || echo -lconfig)
 CMOCKA_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-.PHONY: all clean check check-unit check-asan check-e2e bench format format-check
+.PHONY: all clean check check-unit check-asan check-e2e check-span bench format format-check
 all:
 
 include mk/rules.mk
@@ -83,6 +84,10 @@ check-asan:
 
 check-e2e: all $(BUILD)/tests.list
 	scripts/run-tests $(BUILD)/tests.list e2e
+
+# the guest across ssivm nodes (tests/guest/module.mk says why it is apart)
+check-span: all $(BUILD)/tests.list
+	scripts/run-tests $(BUILD)/tests.list span
 
 bench: all
 	@for b in $(BENCH_LIST); do echo "== $$b"; $$b || exit 1; done
