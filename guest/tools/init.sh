@@ -3,6 +3,8 @@
 # Prints what the guest sees of its machine as "SSIVM-CHECK ..." lines on the
 # console, then powers off. Kernel command line options:
 #   ssivm.memtouch=PERCENT  (default 92; 0 skips the memory touch)
+#   ssivm.faultbench=ARGS   run /bin/faultbench with ARGS, '+' between arguments
+#                           (e.g. --pages+4096+first:0:0+first:0:1+raw:0,1)
 #   ssivm.shell=1           drop into a shell instead of powering off
 #   ssivm.end=reboot        end with `reboot -f` (a reset) instead of `poweroff -f`
 #   ssivm.kallsyms=PREFIX   print the kernel's symbols whose address starts with PREFIX
@@ -18,11 +20,13 @@ mount -t sysfs sysfs /sys
 
 memtouch=92
 shell=0
+faultbench=
 end=poweroff
 for a in $(cat /proc/cmdline); do
 	case $a in
 	ssivm.memtouch=*) memtouch=${a#ssivm.memtouch=} ;;
 	ssivm.shell=*) shell=${a#ssivm.shell=} ;;
+	ssivm.faultbench=*) faultbench=$(echo "${a#ssivm.faultbench=}" | tr '+' ' ') ;;
 	ssivm.end=reboot) end=reboot ;;
 	ssivm.kallsyms=all) sed 's/^/SSIVM-KSYM /' /proc/kallsyms ;;
 	ssivm.kallsyms=*) grep "^${a#ssivm.kallsyms=}" /proc/kallsyms | sed 's/^/SSIVM-KSYM /' ;;
@@ -47,6 +51,10 @@ echo "SSIVM-CHECK acpi tables=$(ls /sys/firmware/acpi/tables 2>/dev/null | grep 
 if [ "$memtouch" != 0 ]; then
 	# killed (e.g. by the OOM killer) it prints no memtouch line: say so
 	/bin/memtouch "$memtouch" || echo "SSIVM-CHECK memtouch-exit status=$?"
+fi
+if [ -n "$faultbench" ]; then
+	# shellcheck disable=SC2086 # the arguments are split on purpose
+	/bin/faultbench $faultbench || echo "SSIVM-CHECK faultbench-exit status=$?"
 fi
 echo "SSIVM-CHECK done uptime=$(cut -d' ' -f1 /proc/uptime)"
 if [ "$shell" = 1 ]; then
