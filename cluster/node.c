@@ -267,6 +267,14 @@ static void sp_vcpu_online(void *ctx, uint32_t cpu)
 	pr_debug("vCPU %u is online", cpu);
 }
 
+static void sp_vcpu_thread(void *ctx, uint32_t cpu, int32_t tid)
+{
+	struct span_node *n = ctx;
+
+	if (dsm_runtime_register_vcpu(n->dsm, cpu, tid))
+		pr_warn("vCPU %u: too many vCPU threads for per-vCPU DSM metrics", cpu);
+}
+
 static void sp_exit(void *ctx, int status)
 {
 	struct span_node *n = ctx;
@@ -396,6 +404,7 @@ static int create_vm(struct span_node *n, enum irq_mode mode)
 				   .irq = sp_irq,
 				   .eoi = sp_eoi,
 				   .vcpu_online = sp_vcpu_online,
+				   .vcpu_thread = sp_vcpu_thread,
 				   .exit = sp_exit,
 				   .ctx = n};
 	struct vm_params p = {.cfg = n->cfg,
