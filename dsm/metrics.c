@@ -72,6 +72,25 @@ void metrics_vcpu_fault(struct dsm_metrics *m, int s, bool remote, uint64_t ns)
 	add_relaxed(&v->stall_ns, ns);
 }
 
+void metrics_hot_page(struct dsm_metrics *m, uint64_t page)
+{
+	struct dsm_hot_page *min = &m->hot[0];
+
+	for (int i = 0; i < DSM_HOT_PAGES; i++) {
+		struct dsm_hot_page *h = &m->hot[i];
+
+		if (h->count && h->page == page) {
+			add_relaxed(&h->count, 1);
+			return;
+		}
+		if (h->count < min->count)
+			min = h;
+	}
+	/* not in the table: it takes the place of the least counted one */
+	__atomic_store_n(&min->page, page, __ATOMIC_RELAXED);
+	add_relaxed(&min->count, 1);
+}
+
 const char *metrics_op_name(enum dsm_op_hist op)
 {
 	static const char *const names[DSM_OP_NR] = {"copy", "protect", "unprotect", "drop",
@@ -188,6 +207,19 @@ static void put_vcpus(struct out *o, const struct dsm_metrics *m)
 		if (__atomic_load_n(&v->tid, __ATOMIC_ACQUIRE))
 			put(o, "%s{node=\"%d\",vcpu=\"%u\"} %.9f\n", fam[1], m->node, v->vcpu,
 			    (double)__atomic_load_n(&v->stall_ns, __ATOMIC_RELAXED) * 1e-9);
+	}
+	put(o, "# HELP ssivm_dsm_hot_page_faults remote faults of the hottest pages (top %d)\n",
+	    DSM_HOT_PAGES);
+	put(o, "# TYPE ssivm_dsm_hot_page_faults gauge\n");
+	for (int i = 0; i < DSM_HOT_PAGES; i++) {
+		uint64_t n = __atomic_load_n(&m->hot[i].count, __ATOMIC_RELAXED);
+
+		if (n)
+			put(o, "ssivm_dsm_hot_page_faults{node=\"%d\",offset=\"0x%llx\"} %llu\n",
+			    m->node,
+			    (unsigned long long)__atomic_load_n(&m->hot[i].page, __ATOMIC_RELAXED) *
+				4096ull,
+			    (unsigned long long)n);
 	}
 }
 

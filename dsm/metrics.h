@@ -31,6 +31,9 @@
  *   ssivm_dsm_faults_home_total           of the local ones: served by the home
  *                                         for itself (first touch, own upgrade)
  *   ssivm_dsm_vcpu_faults_total{vcpu="K",where="local"|"remote"}
+ *   ssivm_dsm_hot_page_faults{offset="0x..."}  gauge: remote faults of the
+ *                                         DSM_HOT_PAGES hottest pages (offset in
+ *                                         the guest RAM region)
  *   ssivm_dsm_vcpu_stall_seconds_total{vcpu="K"}   time vCPU K's faults waited
  *                                         (per vCPU registered with
  *                                         metrics_register_vcpu())
@@ -94,9 +97,20 @@ struct dsm_vcpu_stats {
 	uint64_t stall_ns; /* sum of its faults' service times */
 };
 
+/* The pages with the most remote faults (space-saving top-k: a count is an
+ * upper bound, exact for a page that stayed in the table since it entered;
+ * service thread writes, any thread reads, page and count may be read from
+ * two different moments). */
+#define DSM_HOT_PAGES 8
+struct dsm_hot_page {
+	uint64_t page; /* page index in the region */
+	uint64_t count;
+};
+
 struct dsm_metrics {
 	int node;
 	uint64_t c[DSM_C_NR];
+	struct dsm_hot_page hot[DSM_HOT_PAGES];
 	struct dsm_vcpu_stats vcpu[DSM_METRICS_VCPUS];
 	struct hist service_ns;       /* fault service time, nanoseconds */
 	struct hist op_ns[DSM_OP_NR]; /* time per action (see enum dsm_op_hist) */
@@ -136,6 +150,9 @@ int metrics_register_vcpu(struct dsm_metrics *m, uint32_t vcpu, int32_t tid);
 int metrics_vcpu_slot(const struct dsm_metrics *m, int32_t tid);
 /* Count one served fault of slot s (service thread; s < 0 is ignored). */
 void metrics_vcpu_fault(struct dsm_metrics *m, int s, bool remote, uint64_t ns);
+
+/* Count one remote fault on page (service thread). */
+void metrics_hot_page(struct dsm_metrics *m, uint64_t page);
 
 /* Write the Prometheus text for m into buf (NUL-terminated, truncated to len).
  * Returns the length it needed (like snprintf). */

@@ -261,7 +261,11 @@ static void op_wake(void *ctx, uint64_t page, uint64_t token)
 		uint64_t ns = rt_now_ns() - s->t0;
 
 		hist_record(&rt->metrics.service_ns, ns);
-		metrics_vcpu_fault(&rt->metrics, s->vcpu, dsm_proto_waking_remote(rt->proto), ns);
+		bool remote = dsm_proto_waking_remote(rt->proto);
+
+		metrics_vcpu_fault(&rt->metrics, s->vcpu, remote, ns);
+		if (remote)
+			metrics_hot_page(&rt->metrics, page);
 	}
 	s->used = false;
 	s->next_free = rt->free_slot;

@@ -57,4 +57,3 @@ void vcpu_count_exit(struct vcpu *v, uint32_t reason)
 	__atomic_store_n(&v->exits[k], __atomic_load_n(&v->exits[k], __ATOMIC_RELAXED) + 1,
 			 __ATOMIC_RELAXED);
 }
-

@@ -1,0 +1,7 @@
+# obs/ — observability: the per-node Prometheus endpoint over HTTP
+# (--metrics-http) and the text it serves (docs/metrics.md).
+OBS_HTTP_OBJS := $(call objs,obs/http.c)
+OBS_OBJS := $(OBS_HTTP_OBJS) $(call objs,obs/format.c)
+SSIVM_OBJS += $(OBS_OBJS)
+# the HTTP server against real requests (DSM metrics only: no KVM needed)
+$(eval $(call unit_test,test_obs_http,tests/unit/test_obs_http.c,$(OBS_HTTP_OBJS) $(DSM_METRICS_OBJS) $(COMMON_OBJS)))
