@@ -155,7 +155,7 @@ static const struct {
      "service loop iterations spent busy-polling", "counter"},
     {DSM_C_LOOP_SLEEP, "ssivm_dsm_loop_sleeps_total", NULL,
      "times the service loop blocked in epoll", "counter"},
-    {DSM_C_SPIN_WINDOW, "ssivm_dsm_spin_window_nanoseconds", NULL,
+    {DSM_C_SPIN_WINDOW, "ssivm_dsm_spin_window_seconds", NULL,
      "current busy-poll window of the service loop", "gauge"},
     {DSM_C_PAGES_LOST, "ssivm_dsm_pages_lost_total", NULL,
      "pages found gone from the mapping outside the protocol (discarded)", "counter"},
@@ -236,9 +236,14 @@ size_t metrics_format_prometheus(const struct dsm_metrics *m, char *buf, size_t 
 		if (counters[i].help)
 			put(&o, "# HELP %s %s\n# TYPE %s %s\n", counters[i].name, counters[i].help,
 			    counters[i].name, counters[i].type);
-		put(&o, "%s{node=\"%d\"%s%s} %llu\n", counters[i].name, m->node,
-		    counters[i].labels ? "," : "", counters[i].labels ? counters[i].labels : "",
-		    (unsigned long long)metrics_get(m, counters[i].c));
+		if (counters[i].c == DSM_C_SPIN_WINDOW) /* kept in ns, shown in seconds */
+			put(&o, "%s{node=\"%d\"} %.9f\n", counters[i].name, m->node,
+			    (double)metrics_get(m, counters[i].c) * 1e-9);
+		else
+			put(&o, "%s{node=\"%d\"%s%s} %llu\n", counters[i].name, m->node,
+			    counters[i].labels ? "," : "",
+			    counters[i].labels ? counters[i].labels : "",
+			    (unsigned long long)metrics_get(m, counters[i].c));
 	}
 	put(&o, "# HELP ssivm_dsm_remote_miss_ratio faults that needed a message / all faults\n");
 	put(&o, "# TYPE ssivm_dsm_remote_miss_ratio gauge\n");

@@ -24,7 +24,7 @@
  *   ssivm_dsm_fault_service_seconds       summary: quantile 0.5 0.9 0.99 0.999,
  *                                         _sum, _count; plus _max (gauge)
  *   ssivm_dsm_loop_spins_total / ssivm_dsm_loop_sleeps_total  event loop
- *   ssivm_dsm_spin_window_nanoseconds     gauge: the current busy-poll window
+ *   ssivm_dsm_spin_window_seconds         gauge: the current busy-poll window
  *   ssivm_dsm_action_seconds{op="copy"|"protect"|"unprotect"|"drop"|"wake"|
  *                            "send"|"recv"|"move"}  summary: time the service thread
  *                                         spends per action (quantile 0.5 0.99)
