@@ -75,7 +75,7 @@ export TERM=xterm
 tmux -S "$tmp/tmux" new-session -d -s top -x 160 -y 40 "$build/ssivm top 127.0.0.1:$port"
 sleep 4
 tmux -S "$tmp/tmux" capture-pane -p -t top >"$tmp/screen" 2>&1
-sed 's/^/  | /' "$tmp/screen"
+grep -v '^ *$' "$tmp/screen" | sed 's/^/  | /'
 check "top: the title names 1 node" grep -q "ssivm top: 1 node(s), every 1.0 s, q quits" "$tmp/screen"
 check "top: node 0 and its endpoint" grep -q "^node 0  127.0.0.1:$port   vCPUs 2" "$tmp/screen"
 check "top: a row per vCPU" sh -c "grep -Eq '^  0 +[0-9]' '$tmp/screen' && grep -Eq '^  1 +[0-9]' '$tmp/screen'"
