@@ -22,8 +22,7 @@
 #include <unistd.h>
 
 #define TOP_MAX_NODES 64
-#define TOP_USAGE                                                                                  \
-	"usage: ssivm top [--interval SECONDS] [--iterations N] [--nodes N] ENDPOINT...\n"
+#define TOP_USAGE "usage: ssivm top [--interval SECONDS] [--iterations N] [--nodes N] ENDPOINT...\n"
 
 struct node_view {
 	const char *ep;
@@ -148,11 +147,14 @@ static void show_node(const struct node_view *n, int i, const char *nl)
 	       rate(n, "ssivm_vcpu_exits_total", "kind=\"io\""),
 	       rate(n, "ssivm_vcpu_exits_total", "kind=\"mmio\""),
 	       rate(n, "ssivm_vcpu_exits_total", "kind=\"hlt\""), nl);
-	printf("  interrupts/s delivered %.0f sent to other nodes %.0f, proxy IPIs %.0f;"
-	       " I/O forwarded/s %.0f (round trip %.1f us), served/s %.0f%s",
+	printf("  interrupts/s delivered %.0f, to other nodes %.0f (IPIs caught by proxies %.0f),"
+	       " messages sent %.0f received %.0f; I/O forwarded/s %.0f (round trip %.1f us),"
+	       " served/s %.0f%s",
 	       rate(n, "ssivm_irq_delivered_total", NULL),
 	       rate(n, "ssivm_irq_forwarded_total", NULL),
 	       rate(n, "ssivm_ipi_proxy_captured_total", NULL),
+	       rate(n, "ssivm_cluster_messages_sent_total", "type=\"IRQ\""),
+	       rate(n, "ssivm_cluster_messages_received_total", "type=\"IRQ\""),
 	       rate(n, "ssivm_io_forwarded_total", NULL),
 	       rate(n, "ssivm_io_forwarded_total", NULL) > 0
 		   ? 1e6 * rate(n, "ssivm_io_forward_seconds_total", NULL) /
@@ -239,20 +241,25 @@ static int cmd_top(int argc, char **argv)
 			interval_ms =
 			    1000 * num_flag_uint("ssivm top", "--interval", argv[++i], 1, 3600);
 		} else if (!strcmp(argv[i], "--iterations") && i + 1 < argc) {
-			iterations = num_flag_uint("ssivm top", "--iterations", argv[++i], 1, 1000000);
+			iterations =
+			    num_flag_uint("ssivm top", "--iterations", argv[++i], 1, 1000000);
 		} else if (!strcmp(argv[i], "--nodes") && i + 1 < argc) {
 			nodes = num_flag_uint("ssivm top", "--nodes", argv[++i], 1, TOP_MAX_NODES);
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf(TOP_USAGE
-			       "\nA live view of a running VM: one ENDPOINT per node, HOST:PORT of its\n"
-			       "`ssivm run --metrics-http` or the path of a DSM node's metrics socket.\n"
-			       "--nodes N with one HOST:PORT: nodes 0..N-1 at PORT..PORT+N-1 (as\n"
-			       "--metrics-http numbers them). Refreshes every --interval seconds\n"
-			       "(default 1); --iterations N stops after N refreshes. On a terminal,\n"
-			       "q quits. docs/metrics.md says what each figure is.\n");
+			printf(
+			    TOP_USAGE
+			    "\nA live view of a running VM: one ENDPOINT per node, HOST:PORT of "
+			    "its\n"
+			    "`ssivm run --metrics-http` or the path of a DSM node's metrics "
+			    "socket.\n"
+			    "--nodes N with one HOST:PORT: nodes 0..N-1 at PORT..PORT+N-1 (as\n"
+			    "--metrics-http numbers them). Refreshes every --interval seconds\n"
+			    "(default 1); --iterations N stops after N refreshes. On a terminal,\n"
+			    "q quits. docs/metrics.md says what each figure is.\n");
 			return 0;
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "ssivm top: unknown option or missing value: '%s'\n" TOP_USAGE,
+			fprintf(stderr,
+				"ssivm top: unknown option or missing value: '%s'\n" TOP_USAGE,
 				argv[i]);
 			return 2;
 		} else if (nr < TOP_MAX_NODES) {
@@ -265,16 +272,16 @@ static int cmd_top(int argc, char **argv)
 	}
 	static char eps[TOP_MAX_NODES][80];
 	if (nodes) {
-		const char *colon = strrchr(v[0].ep, ':');
+		const char *first = v[0].ep, *colon = strrchr(first, ':');
 		long base = colon ? strtol(colon + 1, NULL, 10) : 0;
 
 		if (nr != 1 || !colon || base <= 0 || base + nodes - 1 > 65535 ||
-		    (size_t)(colon - v[0].ep) > 60) {
+		    (size_t)(colon - first) > 60) {
 			fprintf(stderr, "ssivm top: --nodes N needs exactly one HOST:PORT\n");
 			return 2;
 		}
 		for (unsigned k = 0; k < nodes; k++) {
-			snprintf(eps[k], sizeof(eps[k]), "%.*s:%ld", (int)(colon - v[0].ep), v[0].ep,
+			snprintf(eps[k], sizeof(eps[k]), "%.*s:%ld", (int)(colon - first), first,
 				 base + (long)k);
 			v[k].ep = eps[k];
 		}

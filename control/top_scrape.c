@@ -152,7 +152,8 @@ static int parse(struct scrape *out, char *body, char *why, size_t len)
 		if (*l == '#' || !*l)
 			continue;
 		if (out->n == cap) {
-			struct sample *ns = realloc(out->s, (cap = cap ? cap * 2 : 256) * sizeof(*ns));
+			struct sample *ns =
+			    realloc(out->s, (cap = cap ? cap * 2 : 256) * sizeof(*ns));
 
 			if (!ns) {
 				snprintf(why, len, "out of memory");

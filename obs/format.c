@@ -116,8 +116,8 @@ static void put_cluster(struct out *o, uint32_t node, const struct cluster *cl)
 	family(o, "ssivm_cluster_messages_received_total", "counter",
 	       "control-channel messages received from other nodes, by type");
 	for (unsigned t = 1; t < CL_TYPE_MAX; t++)
-		put(o, "ssivm_cluster_messages_received_total{node=\"%u\",type=\"%s\"} %llu\n", node,
-		    cl_type_name(t), (unsigned long long)cs.recv[t]);
+		put(o, "ssivm_cluster_messages_received_total{node=\"%u\",type=\"%s\"} %llu\n",
+		    node, cl_type_name(t), (unsigned long long)cs.recv[t]);
 	family(o, "ssivm_cluster_rejected_total", "counter",
 	       "control-channel messages refused as malformed or out of range");
 	put(o, "ssivm_cluster_rejected_total{node=\"%u\"} %llu\n", node,

@@ -44,8 +44,9 @@ int obs_parse_addr(const char *s, uint32_t node, uint32_t *ip, uint16_t *port)
 	errno = 0;
 	p = strtoul(colon + 1, &end, 10);
 	if (errno || *end || end == colon + 1 || p > 65535 || (p && p + node > 65535)) {
-		pr_err("--metrics-http %s: the port must be 0..65535 (node %u listens on port + %u)",
-		       s, node, node);
+		pr_err(
+		    "--metrics-http %s: the port must be 0..65535 (node %u listens on port + %u)",
+		    s, node, node);
 		return -EINVAL;
 	}
 	*ip = a.s_addr;

@@ -8,3 +8,4 @@ $(eval $(call unit_test,test_obs_http,tests/unit/test_obs_http.c,$(OBS_HTTP_OBJS
 # the endpoint scraped from a running 1-node VM (curl, promtool), and
 # `ssivm top` under tmux; the 2-node check is in layer span
 TEST_LIST += guest:metrics-http:tests/guest/metrics-http.sh
+TEST_LIST += span:span-metrics-shm-2:tests/guest/span-metrics-shm-2.sh
