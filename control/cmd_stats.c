@@ -204,8 +204,8 @@ static void summary(const char *t)
 	printf("  local / remote  %.0f (%.0f by the home for itself) / %.0f   "
 	       "failed %.0f   remote miss ratio %.3f\n",
 	       V("ssivm_dsm_faults_local_total"), V("ssivm_dsm_faults_home_total"),
-	       V("ssivm_dsm_faults_remote_total"),
-	       V("ssivm_dsm_faults_failed_total"), V("ssivm_dsm_remote_miss_ratio"));
+	       V("ssivm_dsm_faults_remote_total"), V("ssivm_dsm_faults_failed_total"),
+	       V("ssivm_dsm_remote_miss_ratio"));
 	printf("  fetches         %.0f   invalidations sent %.0f received %.0f\n",
 	       V("ssivm_dsm_remote_fetches_total"), V("ssivm_dsm_invalidations_sent_total"),
 	       V("ssivm_dsm_invalidations_received_total"));
