@@ -98,16 +98,21 @@ static void put_cluster(struct out *o, uint32_t node, const struct cluster *cl)
 
 	cluster_get_stats(cl, &cs);
 	family(o, "ssivm_io_forwarded_total", "counter",
-	       "port and MMIO accesses of this node's vCPUs forwarded to the I/O node");
-	put(o, "ssivm_io_forwarded_total{node=\"%u\"} %llu\n", node,
-	    (unsigned long long)cs.io_forwarded);
+	       "port and MMIO accesses of this node's vCPUs forwarded to the I/O node, by bus");
+	put(o, "ssivm_io_forwarded_total{node=\"%u\",bus=\"pio\"} %llu\n", node,
+	    (unsigned long long)(cs.io_forwarded - cs.io_forwarded_mmio));
+	put(o, "ssivm_io_forwarded_total{node=\"%u\",bus=\"mmio\"} %llu\n", node,
+	    (unsigned long long)cs.io_forwarded_mmio);
 	family(o, "ssivm_io_forward_seconds_total", "counter",
 	       "round-trip time of the forwarded accesses, summed");
 	put(o, "ssivm_io_forward_seconds_total{node=\"%u\"} %.9f\n", node,
 	    (double)cs.io_round_trip_ns * 1e-9);
 	family(o, "ssivm_io_served_total", "counter",
 	       "accesses this node (the I/O node) served for the vCPUs of others");
-	put(o, "ssivm_io_served_total{node=\"%u\"} %llu\n", node, (unsigned long long)cs.io_served);
+	put(o, "ssivm_io_served_total{node=\"%u\",bus=\"pio\"} %llu\n", node,
+	    (unsigned long long)(cs.io_served - cs.io_served_mmio));
+	put(o, "ssivm_io_served_total{node=\"%u\",bus=\"mmio\"} %llu\n", node,
+	    (unsigned long long)cs.io_served_mmio);
 	family(o, "ssivm_cluster_messages_sent_total", "counter",
 	       "control-channel messages sent to other nodes, by type");
 	for (unsigned t = 1; t < CL_TYPE_MAX; t++)
