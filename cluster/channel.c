@@ -612,6 +612,8 @@ int cluster_io(struct cluster *c, uint32_t cpu, unsigned bus, uint64_t addr, voi
 	if (!is_write)
 		memcpy(data, s->data, len);
 	__atomic_add_fetch(&c->st.io_forwarded, 1, __ATOMIC_RELAXED);
+	if (bus == CL_BUS_MMIO)
+		__atomic_add_fetch(&c->st.io_forwarded_mmio, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&c->st.io_round_trip_ns, cl_now_ns(CLOCK_MONOTONIC) - t0,
 			   __ATOMIC_RELAXED);
 	return s->err;

@@ -75,9 +75,11 @@ struct cluster_params {
 struct cluster_stats {
 	uint64_t sent[CL_TYPE_MAX], recv[CL_TYPE_MAX];
 	uint64_t rejected, rejected_by[CL_REJ_NR];
-	uint64_t io_forwarded;     /* accesses this node's vCPUs sent to the I/O node */
-	uint64_t io_served;        /* accesses the I/O node served for others */
-	uint64_t io_round_trip_ns; /* sum over io_forwarded */
+	uint64_t io_forwarded;      /* accesses this node's vCPUs sent to the I/O node */
+	uint64_t io_served;         /* accesses the I/O node served for others */
+	uint64_t io_round_trip_ns;  /* sum over io_forwarded */
+	uint64_t io_forwarded_mmio; /* of io_forwarded: MMIO (the rest is port I/O) */
+	uint64_t io_served_mmio;    /* of io_served: MMIO */
 };
 
 /*

@@ -109,6 +109,8 @@ static void on_io_req(struct cluster *c, uint32_t from, const struct cl_io_req *
 	if (q->is_write)
 		memset(m.u.io_resp.data, 0, sizeof(m.u.io_resp.data));
 	__atomic_add_fetch(&c->st.io_served, 1, __ATOMIC_RELAXED);
+	if (q->bus == CL_BUS_MMIO)
+		__atomic_add_fetch(&c->st.io_served_mmio, 1, __ATOMIC_RELAXED);
 	cl_send_now(c, from, &m);
 }
 

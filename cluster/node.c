@@ -14,6 +14,7 @@
 #include "dsm/runtime.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
+#include "obs/http.h"
 #include "platform/memmap.h"
 
 #define START_TIMEOUT_MS 60000 /* busmap, clock, barriers */
@@ -267,6 +268,14 @@ static void sp_vcpu_online(void *ctx, uint32_t cpu)
 	pr_debug("vCPU %u is online", cpu);
 }
 
+static void sp_vcpu_thread(void *ctx, uint32_t cpu, int32_t tid)
+{
+	struct span_node *n = ctx;
+
+	if (dsm_runtime_register_vcpu(n->dsm, cpu, tid))
+		pr_warn("vCPU %u: too many vCPU threads for per-vCPU DSM metrics", cpu);
+}
+
 static void sp_exit(void *ctx, int status)
 {
 	struct span_node *n = ctx;
@@ -396,6 +405,7 @@ static int create_vm(struct span_node *n, enum irq_mode mode)
 				   .irq = sp_irq,
 				   .eoi = sp_eoi,
 				   .vcpu_online = sp_vcpu_online,
+				   .vcpu_thread = sp_vcpu_thread,
 				   .exit = sp_exit,
 				   .ctx = n};
 	struct vm_params p = {.cfg = n->cfg,
@@ -415,6 +425,7 @@ int span_node_run(const struct ssivm_config *cfg, uint32_t self, enum irq_mode m
 		  const struct boot_inputs *in)
 {
 	struct span_node *n = calloc(1, sizeof(*n));
+	struct obs_http http = {0};
 	int status = VM_STATUS_ERROR, ret;
 
 	if (!n)
@@ -460,7 +471,17 @@ int span_node_run(const struct ssivm_config *cfg, uint32_t self, enum irq_mode m
 	    (ret = cluster_barrier(n->cl, PHASE_READY, START_TIMEOUT_MS)))
 		goto out;
 	pr_info("node %u: every node is ready; the guest runs", self);
+	if (obs_http_addr) {
+		struct obs_sources src = {
+		    .node = self, .vm = n->vm, .cl = n->cl, .dsm = dsm_runtime_metrics(n->dsm)};
+
+		if (obs_http_start(&http, obs_http_addr, &src, obs_format)) {
+			status = VM_STATUS_ERROR;
+			goto out;
+		}
+	}
 	status = vm_run(n->vm);
+	obs_http_stop(&http);
 	if (__atomic_load_n(&n->dsm_failed, __ATOMIC_ACQUIRE))
 		status = VM_STATUS_ERROR;
 	{

@@ -24,12 +24,13 @@
 #include "config/config.h"
 #include "control/command.h"
 #include "irq/irq.h"
+#include "obs/http.h"
 #include "platform/boot/image.h"
 #include "vcpu/vm.h"
 
 #define EXIT_USAGE 2
 
-enum { OPT_HELP = 'h', OPT_IRQCHIP = 0x100, OPT_NODE, OPT_LOG_DIR };
+enum { OPT_HELP = 'h', OPT_IRQCHIP = 0x100, OPT_NODE, OPT_LOG_DIR, OPT_METRICS_HTTP };
 
 struct run_opts {
 	enum irq_mode irq_mode;
@@ -70,6 +71,9 @@ static void run_usage(FILE *out)
 		"                       cluster on this machine)\n"
 		"  --log-dir DIR        local cluster: node K's log in DIR/nodeK.log (default:\n"
 		"                       $XDG_RUNTIME_DIR, else /tmp, /ssivm-run-PID)\n"
+		"  --metrics-http HOST:PORT  serve Prometheus metrics at\n"
+		"                       http://HOST:PORT/metrics (docs/metrics.md); host K of\n"
+		"                       a guest across hosts listens on PORT + K (default: off)\n"
 		"  -h, --help           this text\n\n"
 		"Exit status: 0 guest powered off; 4 guest reset the machine; 1 the VMM met\n"
 		"something it cannot handle (vCPU, RIP, instruction bytes and exit reason are\n"
@@ -123,6 +127,15 @@ static int run_opt(int opt, const char *arg, void *opaque)
 	case OPT_LOG_DIR:
 		o->log_dir = arg;
 		return 0;
+	case OPT_METRICS_HTTP: {
+		uint32_t ip;
+		uint16_t port;
+
+		if (obs_parse_addr(arg, 0, &ip, &port))
+			return -EINVAL;
+		obs_http_addr = arg;
+		return 0;
+	}
 	}
 	return -EINVAL;
 }
@@ -134,6 +147,7 @@ static int cmd_run(int argc, char **argv)
 	    {"irqchip", required_argument, NULL, OPT_IRQCHIP},
 	    {"node", required_argument, NULL, OPT_NODE},
 	    {"log-dir", required_argument, NULL, OPT_LOG_DIR},
+	    {"metrics-http", required_argument, NULL, OPT_METRICS_HTTP},
 	    {0},
 	};
 	struct run_opts ro = {.irq_mode = IRQ_KERNEL, .node = -1};
@@ -143,6 +157,7 @@ static int cmd_run(int argc, char **argv)
 	struct ssivm_config cfg;
 	struct boot_inputs in = {0};
 	struct vm *vm = NULL;
+	struct obs_http http = {0};
 	int ret, status = EXIT_USAGE;
 
 	config_init(&cfg);
@@ -207,7 +222,14 @@ static int cmd_run(int argc, char **argv)
 	if (vm_load_kernel(vm, &in))
 		goto out;
 	boot_inputs_free(&in);
+	if (obs_http_addr) {
+		struct obs_sources src = {.node = 0, .vm = vm};
+
+		if (obs_http_start(&http, obs_http_addr, &src, obs_format))
+			goto out;
+	}
 	status = vm_run(vm);
+	obs_http_stop(&http);
 	pr_info("ssivm run exits with status %d", status);
 out:
 	boot_inputs_free(&in);

@@ -201,10 +201,11 @@ static void summary(const char *t)
 	printf("node %d\n", node);
 	printf("  faults          %.0f (read %.0f, write %.0f, write-protect %.0f)\n", rd + wr + wp,
 	       rd, wr, wp);
-	printf("  local / remote  %.0f / %.0f (remote counts joins of a request in flight)   "
+	printf("  local / remote  %.0f (%.0f by the home for itself) / %.0f   "
 	       "failed %.0f   remote miss ratio %.3f\n",
-	       V("ssivm_dsm_faults_local_total"), V("ssivm_dsm_faults_remote_total"),
-	       V("ssivm_dsm_faults_failed_total"), V("ssivm_dsm_remote_miss_ratio"));
+	       V("ssivm_dsm_faults_local_total"), V("ssivm_dsm_faults_home_total"),
+	       V("ssivm_dsm_faults_remote_total"), V("ssivm_dsm_faults_failed_total"),
+	       V("ssivm_dsm_remote_miss_ratio"));
 	printf("  fetches         %.0f   invalidations sent %.0f received %.0f\n",
 	       V("ssivm_dsm_remote_fetches_total"), V("ssivm_dsm_invalidations_sent_total"),
 	       V("ssivm_dsm_invalidations_received_total"));
@@ -255,8 +256,8 @@ static int cmd_stats(int argc, char **argv)
 			    "Today the processes that serve one are the DSM's own node programs\n"
 			    "(build/bin/dsm-node --metrics SOCKET, as "
 			    "tests/multiproc/dsm-stress.sh\n"
-			    "starts them); `ssivm run` does not use the DSM yet and serves "
-			    "none.\n",
+			    "starts them). The nodes of `ssivm run` serve theirs over HTTP\n"
+			    "(--metrics-http; read them with curl or `ssivm top`).\n",
 			    STATS_DEFAULT_TIMEOUT_S, STATS_MAX_BYTES >> 20);
 			return 0;
 		} else if (argv[i][0] == '-' && argv[i][1]) {

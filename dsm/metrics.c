@@ -25,6 +25,72 @@ void metrics_init(struct dsm_metrics *m, int node)
 		hist_init(&m->op_ns[i]);
 }
 
+int metrics_register_vcpu(struct dsm_metrics *m, uint32_t vcpu, int32_t tid)
+{
+	for (int i = 0; i < DSM_METRICS_VCPUS; i++) {
+		struct dsm_vcpu_stats *v = &m->vcpu[i];
+		int zero = 0;
+
+		if (!__atomic_compare_exchange_n(&v->claimed, &zero, 1, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+			continue;
+		v->vcpu = vcpu;
+		__atomic_store_n(&v->tid, tid, __ATOMIC_RELEASE);
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+int metrics_vcpu_slot(const struct dsm_metrics *m, int32_t tid)
+{
+	if (tid <= 0)
+		return -1;
+	for (int i = 0; i < DSM_METRICS_VCPUS; i++) {
+		int32_t t = __atomic_load_n(&m->vcpu[i].tid, __ATOMIC_ACQUIRE);
+
+		if (t == tid)
+			return i;
+		if (!t && !__atomic_load_n(&m->vcpu[i].claimed, __ATOMIC_RELAXED))
+			return -1; /* slots are claimed in order: none further */
+	}
+	return -1;
+}
+
+static void add_relaxed(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+
+void metrics_vcpu_fault(struct dsm_metrics *m, int s, bool remote, uint64_t ns)
+{
+	struct dsm_vcpu_stats *v;
+
+	if (s < 0 || s >= DSM_METRICS_VCPUS)
+		return;
+	v = &m->vcpu[s];
+	add_relaxed(remote ? &v->faults_remote : &v->faults_local, 1);
+	add_relaxed(&v->stall_ns, ns);
+}
+
+void metrics_hot_page(struct dsm_metrics *m, uint64_t page)
+{
+	struct dsm_hot_page *min = &m->hot[0];
+
+	for (int i = 0; i < DSM_HOT_PAGES; i++) {
+		struct dsm_hot_page *h = &m->hot[i];
+
+		if (h->count && h->page == page) {
+			add_relaxed(&h->count, 1);
+			return;
+		}
+		if (h->count < min->count)
+			min = h;
+	}
+	/* not in the table: it takes the place of the least counted one */
+	__atomic_store_n(&min->page, page, __ATOMIC_RELAXED);
+	add_relaxed(&min->count, 1);
+}
+
 const char *metrics_op_name(enum dsm_op_hist op)
 {
 	static const char *const names[DSM_OP_NR] = {"copy", "protect", "unprotect", "drop",
@@ -59,10 +125,13 @@ static const struct {
      "userfaultfd faults by kind (read miss, write miss, write to a read-only copy)", "counter"},
     {DSM_C_FAULT_WRITE, "ssivm_dsm_faults_total", "kind=\"write\"", NULL, NULL},
     {DSM_C_FAULT_WP, "ssivm_dsm_faults_total", "kind=\"write_protect\"", NULL, NULL},
-    {DSM_C_FAULT_LOCAL, "ssivm_dsm_faults_local_total", NULL, "faults served without any message",
+    {DSM_C_FAULT_LOCAL, "ssivm_dsm_faults_local_total", NULL,
+     "faults served without a message to or from another node", "counter"},
+    {DSM_C_FAULT_HOME, "ssivm_dsm_faults_home_total", NULL,
+     "of the local faults: served by this node as the page's home (first touch, own upgrade)",
      "counter"},
     {DSM_C_FAULT_REMOTE, "ssivm_dsm_faults_remote_total", NULL,
-     "faults that needed at least one message", "counter"},
+     "faults whose transaction exchanged a message with another node", "counter"},
     {DSM_C_FAULT_FAILED, "ssivm_dsm_faults_failed_total", NULL,
      "faults that could not be served (peer down, protocol error)", "counter"},
     {DSM_C_REMOTE_FETCH, "ssivm_dsm_remote_fetches_total", NULL, "pages received with their data",
@@ -86,7 +155,7 @@ static const struct {
      "service loop iterations spent busy-polling", "counter"},
     {DSM_C_LOOP_SLEEP, "ssivm_dsm_loop_sleeps_total", NULL,
      "times the service loop blocked in epoll", "counter"},
-    {DSM_C_SPIN_WINDOW, "ssivm_dsm_spin_window_nanoseconds", NULL,
+    {DSM_C_SPIN_WINDOW, "ssivm_dsm_spin_window_seconds", NULL,
      "current busy-poll window of the service loop", "gauge"},
     {DSM_C_PAGES_LOST, "ssivm_dsm_pages_lost_total", NULL,
      "pages found gone from the mapping outside the protocol (discarded)", "counter"},
@@ -111,6 +180,49 @@ static uint64_t total_faults(const struct dsm_metrics *m)
 	       metrics_get(m, DSM_C_FAULT_WP);
 }
 
+static void put_vcpus(struct out *o, const struct dsm_metrics *m)
+{
+	static const char *const fam[2] = {"ssivm_dsm_vcpu_faults_total",
+					   "ssivm_dsm_vcpu_stall_seconds_total"};
+
+	put(o, "# HELP %s DSM faults of each vCPU thread of this node, by where served\n", fam[0]);
+	put(o, "# TYPE %s counter\n", fam[0]);
+	for (int i = 0; i < DSM_METRICS_VCPUS; i++) {
+		const struct dsm_vcpu_stats *v = &m->vcpu[i];
+
+		if (!__atomic_load_n(&v->tid, __ATOMIC_ACQUIRE))
+			continue;
+		put(o, "%s{node=\"%d\",vcpu=\"%u\",where=\"local\"} %llu\n", fam[0], m->node,
+		    v->vcpu,
+		    (unsigned long long)__atomic_load_n(&v->faults_local, __ATOMIC_RELAXED));
+		put(o, "%s{node=\"%d\",vcpu=\"%u\",where=\"remote\"} %llu\n", fam[0], m->node,
+		    v->vcpu,
+		    (unsigned long long)__atomic_load_n(&v->faults_remote, __ATOMIC_RELAXED));
+	}
+	put(o, "# HELP %s time the DSM faults of each vCPU waited to be served\n", fam[1]);
+	put(o, "# TYPE %s counter\n", fam[1]);
+	for (int i = 0; i < DSM_METRICS_VCPUS; i++) {
+		const struct dsm_vcpu_stats *v = &m->vcpu[i];
+
+		if (__atomic_load_n(&v->tid, __ATOMIC_ACQUIRE))
+			put(o, "%s{node=\"%d\",vcpu=\"%u\"} %.9f\n", fam[1], m->node, v->vcpu,
+			    (double)__atomic_load_n(&v->stall_ns, __ATOMIC_RELAXED) * 1e-9);
+	}
+	put(o, "# HELP ssivm_dsm_hot_page_faults remote faults of the hottest pages (top %d)\n",
+	    DSM_HOT_PAGES);
+	put(o, "# TYPE ssivm_dsm_hot_page_faults gauge\n");
+	for (int i = 0; i < DSM_HOT_PAGES; i++) {
+		uint64_t n = __atomic_load_n(&m->hot[i].count, __ATOMIC_RELAXED);
+
+		if (n)
+			put(o, "ssivm_dsm_hot_page_faults{node=\"%d\",offset=\"0x%llx\"} %llu\n",
+			    m->node,
+			    (unsigned long long)__atomic_load_n(&m->hot[i].page, __ATOMIC_RELAXED) *
+				4096ull,
+			    (unsigned long long)n);
+	}
+}
+
 size_t metrics_format_prometheus(const struct dsm_metrics *m, char *buf, size_t len)
 {
 	static const double qs[] = {0.5, 0.9, 0.99, 0.999};
@@ -124,9 +236,14 @@ size_t metrics_format_prometheus(const struct dsm_metrics *m, char *buf, size_t 
 		if (counters[i].help)
 			put(&o, "# HELP %s %s\n# TYPE %s %s\n", counters[i].name, counters[i].help,
 			    counters[i].name, counters[i].type);
-		put(&o, "%s{node=\"%d\"%s%s} %llu\n", counters[i].name, m->node,
-		    counters[i].labels ? "," : "", counters[i].labels ? counters[i].labels : "",
-		    (unsigned long long)metrics_get(m, counters[i].c));
+		if (counters[i].c == DSM_C_SPIN_WINDOW) /* kept in ns, shown in seconds */
+			put(&o, "%s{node=\"%d\"} %.9f\n", counters[i].name, m->node,
+			    (double)metrics_get(m, counters[i].c) * 1e-9);
+		else
+			put(&o, "%s{node=\"%d\"%s%s} %llu\n", counters[i].name, m->node,
+			    counters[i].labels ? "," : "",
+			    counters[i].labels ? counters[i].labels : "",
+			    (unsigned long long)metrics_get(m, counters[i].c));
 	}
 	put(&o, "# HELP ssivm_dsm_remote_miss_ratio faults that needed a message / all faults\n");
 	put(&o, "# TYPE ssivm_dsm_remote_miss_ratio gauge\n");
@@ -157,6 +274,7 @@ size_t metrics_format_prometheus(const struct dsm_metrics *m, char *buf, size_t 
 		    metrics_op_name(op), (unsigned long long)h->count);
 	}
 	free(h);
+	put_vcpus(&o, m);
 	return o.pos;
 }
 
@@ -169,7 +287,7 @@ size_t metrics_format_summary(const struct dsm_metrics *m, char *buf, size_t len
 		buf[0] = 0;
 	put(&o,
 	    "node %d: faults %llu (read %llu, write %llu, write-protect %llu), local %llu, "
-	    "remote %llu (with joins), failed %llu, remote miss ratio %.3f\n",
+	    "remote %llu, failed %llu, remote miss ratio %.3f\n",
 	    m->node, (unsigned long long)total_faults(m),
 	    (unsigned long long)metrics_get(m, DSM_C_FAULT_READ),
 	    (unsigned long long)metrics_get(m, DSM_C_FAULT_WRITE),

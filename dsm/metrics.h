@@ -24,10 +24,19 @@
  *   ssivm_dsm_fault_service_seconds       summary: quantile 0.5 0.9 0.99 0.999,
  *                                         _sum, _count; plus _max (gauge)
  *   ssivm_dsm_loop_spins_total / ssivm_dsm_loop_sleeps_total  event loop
- *   ssivm_dsm_spin_window_nanoseconds     gauge: the current busy-poll window
+ *   ssivm_dsm_spin_window_seconds         gauge: the current busy-poll window
  *   ssivm_dsm_action_seconds{op="copy"|"protect"|"unprotect"|"drop"|"wake"|
  *                            "send"|"recv"|"move"}  summary: time the service thread
  *                                         spends per action (quantile 0.5 0.99)
+ *   ssivm_dsm_faults_home_total           of the local ones: served by the home
+ *                                         for itself (first touch, own upgrade)
+ *   ssivm_dsm_vcpu_faults_total{vcpu="K",where="local"|"remote"}
+ *   ssivm_dsm_hot_page_faults{offset="0x..."}  gauge: remote faults of the
+ *                                         DSM_HOT_PAGES hottest pages (offset in
+ *                                         the guest RAM region)
+ *   ssivm_dsm_vcpu_stall_seconds_total{vcpu="K"}   time vCPU K's faults waited
+ *                                         (per vCPU registered with
+ *                                         metrics_register_vcpu())
  */
 #ifndef SSIVM_DSM_METRICS_H
 #define SSIVM_DSM_METRICS_H
@@ -35,6 +44,7 @@
 #include "dsm/metrics_hist.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -59,6 +69,7 @@ enum dsm_counter {
 	DSM_C_LOOP_SLEEP,
 	DSM_C_SPIN_WINDOW, /* gauge, nanoseconds */
 	DSM_C_PAGES_LOST,  /* pages that left the mapping outside the protocol */
+	DSM_C_FAULT_HOME,  /* of DSM_C_FAULT_LOCAL: served by the home for itself */
 	DSM_C_NR,
 };
 
@@ -75,9 +86,32 @@ enum dsm_op_hist {
 	DSM_OP_NR,
 };
 
+/* Faults of one vCPU thread of this node. tid is set by any thread
+ * (metrics_register_vcpu), the counts by the service thread. */
+#define DSM_METRICS_VCPUS 64
+struct dsm_vcpu_stats {
+	int32_t tid;   /* 0: slot unused (published last, release) */
+	int claimed;   /* the slot is taken (registration, compare-and-swap) */
+	uint32_t vcpu; /* the vCPU index (APIC ID) */
+	uint64_t faults_local, faults_remote;
+	uint64_t stall_ns; /* sum of its faults' service times */
+};
+
+/* The pages with the most remote faults (space-saving top-k: a count is an
+ * upper bound, exact for a page that stayed in the table since it entered;
+ * service thread writes, any thread reads, page and count may be read from
+ * two different moments). */
+#define DSM_HOT_PAGES 8
+struct dsm_hot_page {
+	uint64_t page; /* page index in the region */
+	uint64_t count;
+};
+
 struct dsm_metrics {
 	int node;
 	uint64_t c[DSM_C_NR];
+	struct dsm_hot_page hot[DSM_HOT_PAGES];
+	struct dsm_vcpu_stats vcpu[DSM_METRICS_VCPUS];
 	struct hist service_ns;       /* fault service time, nanoseconds */
 	struct hist op_ns[DSM_OP_NR]; /* time per action (see enum dsm_op_hist) */
 };
@@ -108,6 +142,17 @@ static inline uint64_t metrics_get(const struct dsm_metrics *m, enum dsm_counter
 {
 	return __atomic_load_n(&m->c[c], __ATOMIC_RELAXED);
 }
+
+/* Tell the metrics that thread tid runs vCPU vcpu (any thread, once per vCPU
+ * thread). 0, or -ENOSPC when DSM_METRICS_VCPUS threads are registered. */
+int metrics_register_vcpu(struct dsm_metrics *m, uint32_t vcpu, int32_t tid);
+/* The registered slot of thread tid, or -1 (service thread). */
+int metrics_vcpu_slot(const struct dsm_metrics *m, int32_t tid);
+/* Count one served fault of slot s (service thread; s < 0 is ignored). */
+void metrics_vcpu_fault(struct dsm_metrics *m, int s, bool remote, uint64_t ns);
+
+/* Count one remote fault on page (service thread). */
+void metrics_hot_page(struct dsm_metrics *m, uint64_t page);
 
 /* Write the Prometheus text for m into buf (NUL-terminated, truncated to len).
  * Returns the length it needed (like snprintf). */

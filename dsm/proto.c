@@ -212,6 +212,7 @@ static int add_waiter(struct dsm_proto *p, struct pend *pd, uint64_t token, bool
 	p->wt_free = p->wt[w].next;
 	p->wt[w] = (struct waiter){.token = token, .write = write, .next = pd->waiters};
 	pd->waiters = w;
+	p->c.faults_waiting++;
 	return 0;
 }
 
@@ -226,6 +227,8 @@ static void send_req(struct dsm_proto *p, struct pend *pd, bool write)
 	pd->excl = 0;
 	m.rid = pd->rid;
 	m.flags = write ? DSM_MF_WRITE : 0;
+	if (p->pages[pd->page].home != p->self)
+		pd->remote = 1;
 	proto_emit(p, p->pages[pd->page].home, &m, false);
 }
 
@@ -282,7 +285,7 @@ int dsm_proto_fault(struct dsm_proto *p, uint64_t page, bool is_write, uint64_t 
 	pg->st |= PF_PENDING;
 	p->pend_used++;
 	count_kind(p, is_write, s);
-	p->c.faults_remote++;
+	p->c.faults_requested++;
 	send_req(p, pd, is_write);
 	drain_loop(p);
 	return p->err ? p->err : DSM_FAULT_WAIT;
@@ -309,6 +312,12 @@ static void complete(struct dsm_proto *p, struct pend *pd)
 			keep = w;
 			more_write = true;
 		} else {
+			if (pd->remote)
+				p->c.faults_served_remote++;
+			else
+				p->c.faults_served_home++;
+			p->c.faults_waiting--;
+			p->waking_remote = pd->remote;
 			p->ops->wake(p->ctx, page, p->wt[w].token);
 			p->wt[w].next = p->wt_free;
 			p->wt_free = w;
@@ -354,6 +363,7 @@ static int recv_data(struct dsm_proto *p, unsigned from, const struct dsm_msg *m
 	pd->nacks = m->nacks;
 	pd->home = m->home;
 	pd->excl = excl;
+	pd->remote |= from != p->self;
 	p->c.remote_fetches++;
 	/* read-only until every other copy is gone */
 	act_install(p, m->page, data, excl && acks_complete(pd));
@@ -378,6 +388,7 @@ static int recv_grant(struct dsm_proto *p, unsigned from, const struct dsm_msg *
 	    (unsigned)__builtin_popcountll(pd->acks) > m->nacks)
 		return proto_reject(p, DSM_REJ_STATE, from, m);
 	pd->granted = zero ? GK_ZERO : GK_UPGRADE;
+	pd->remote |= from != p->self;
 	pd->nacks = m->nacks;
 	pd->home = m->home;
 	pd->excl = 1;
@@ -403,6 +414,7 @@ static int recv_inv_ack(struct dsm_proto *p, unsigned from, const struct dsm_msg
 	    (pd->granted && (unsigned)__builtin_popcountll(pd->acks) >= pd->nacks))
 		return proto_reject(p, DSM_REJ_STATE, from, m);
 	pd->acks |= node_bit(from);
+	pd->remote |= from != p->self;
 	if (acks_complete(pd)) {
 		if (pd->granted == GK_UPGRADE)
 			p->c.upgrades_in_place++;

@@ -145,15 +145,21 @@ const char *dsm_reject_name(enum dsm_reject r);
 /* Counters of one node. Monotonic unless marked gauge. */
 struct dsm_counters {
 	/* faults, by kind: exactly one of read/write/upgrade per fault that
-	 * needed the protocol (remote or joined), so read + write + upgrade =
-	 * remote + joined; local faults and calls refused with -EAGAIN have no
-	 * kind */
-	uint64_t faults_read;            /* read fault on an Invalid page */
-	uint64_t faults_write;           /* write fault on an Invalid page */
-	uint64_t faults_upgrade;         /* write fault on a Shared page */
-	uint64_t faults_local;           /* resolved at once (already mapped as needed) */
-	uint64_t faults_joined;          /* waited on a request already in flight */
-	uint64_t faults_remote;          /* started a request to the home */
+	 * needed the protocol (requested or joined), so read + write + upgrade =
+	 * requested + joined = served_home + served_remote + waiting; local
+	 * faults and calls refused with -EAGAIN have no kind */
+	uint64_t faults_read;      /* read fault on an Invalid page */
+	uint64_t faults_write;     /* write fault on an Invalid page */
+	uint64_t faults_upgrade;   /* write fault on a Shared page */
+	uint64_t faults_local;     /* resolved at once (already mapped as needed) */
+	uint64_t faults_joined;    /* waited on a request already in flight */
+	uint64_t faults_requested; /* started a request to the home */
+	/* how the protocol faults were served, counted at the wake-up (a
+	 * requested or joined fault is one of these once woken, or waiting) */
+	uint64_t faults_served_home;     /* no message left the node (first touch or
+					* upgrade granted by the home to itself) */
+	uint64_t faults_served_remote;   /* its transaction exchanged a message
+					* with another node */
 	uint64_t grants;                 /* requests of this node completed */
 	uint64_t remote_fetches;         /* page contents received (DATA) */
 	uint64_t upgrades_in_place;      /* write grants without data transfer */
@@ -184,6 +190,7 @@ struct dsm_counters {
 	uint64_t pages_shared;    /* pages mapped read-only here */
 	uint64_t pages_home;      /* directory entries held here */
 	uint64_t pages_pinned;    /* pinned pages at this home */
+	uint64_t faults_waiting;  /* requested or joined faults not woken yet */
 };
 
 struct dsm_proto;
@@ -218,6 +225,10 @@ int dsm_proto_recv(struct dsm_proto *p, unsigned from, const void *msg, size_t l
  * ping-pong guard is on (it timestamps bounces with the last tick). May run
  * queued requests whose pin hold expired. Returns 0 or an action's error. */
 int dsm_proto_tick(struct dsm_proto *p, uint64_t now_ns);
+
+/* Inside the wake() callback only: whether the fault being woken needed a
+ * message to or from another node (false: served by this node alone). */
+bool dsm_proto_waking_remote(const struct dsm_proto *p);
 
 /* The reason of the last -EPROTO returned by dsm_proto_recv. */
 enum dsm_reject dsm_proto_last_reject(const struct dsm_proto *p);

@@ -59,6 +59,7 @@ struct pend {
 	uint8_t nacks;   /* valid once granted */
 	uint8_t home;    /* home of the running transaction, once granted */
 	uint8_t excl;    /* the grant is exclusive */
+	uint8_t remote;  /* a message of this request crossed to/from a peer */
 };
 #define GK_DATA 1
 #define GK_ZERO 2
@@ -107,7 +108,8 @@ struct dsm_proto {
 	uint32_t next_rid;
 	uint64_t rid_key; /* 0: sequential rids */
 	enum dsm_reject last_rej;
-	int err; /* first action error of the current event */
+	bool waking_remote; /* during ops->wake: the woken fault's transaction */
+	int err;            /* first action error of the current event */
 
 	uint32_t tx_seq[DSM_MAX_NODES];
 	uint32_t rx_hi[DSM_MAX_NODES];

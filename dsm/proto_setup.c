@@ -157,6 +157,11 @@ enum dsm_reject dsm_proto_last_reject(const struct dsm_proto *p)
 	return p->last_rej;
 }
 
+bool dsm_proto_waking_remote(const struct dsm_proto *p)
+{
+	return p->waking_remote;
+}
+
 const struct dsm_counters *dsm_proto_counters(const struct dsm_proto *p)
 {
 	return &p->c;

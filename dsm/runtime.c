@@ -76,8 +76,9 @@ void rt_sync_metrics(struct dsm_runtime *rt)
 	metrics_set(m, DSM_C_FAULT_READ, c->faults_read);
 	metrics_set(m, DSM_C_FAULT_WRITE, c->faults_write);
 	metrics_set(m, DSM_C_FAULT_WP, c->faults_upgrade);
-	metrics_set(m, DSM_C_FAULT_LOCAL, c->faults_local);
-	metrics_set(m, DSM_C_FAULT_REMOTE, c->faults_remote + c->faults_joined);
+	metrics_set(m, DSM_C_FAULT_LOCAL, c->faults_local + c->faults_served_home);
+	metrics_set(m, DSM_C_FAULT_HOME, c->faults_served_home);
+	metrics_set(m, DSM_C_FAULT_REMOTE, c->faults_served_remote);
 	metrics_set(m, DSM_C_REMOTE_FETCH, c->remote_fetches);
 	metrics_set(m, DSM_C_INVAL_SENT, c->inv_sent);
 	metrics_set(m, DSM_C_INVAL_RECV, c->inv_recv);
@@ -390,6 +391,11 @@ size_t dsm_runtime_size(const struct dsm_runtime *rt)
 const struct dsm_metrics *dsm_runtime_metrics(const struct dsm_runtime *rt)
 {
 	return &rt->metrics;
+}
+
+int dsm_runtime_register_vcpu(struct dsm_runtime *rt, uint32_t vcpu, int32_t tid)
+{
+	return metrics_register_vcpu(&rt->metrics, vcpu, tid);
 }
 
 void dsm_runtime_quiesce(struct dsm_runtime *rt)

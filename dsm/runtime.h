@@ -105,6 +105,9 @@ void *dsm_runtime_base(const struct dsm_runtime *rt);
 size_t dsm_runtime_size(const struct dsm_runtime *rt);
 /* This node's metrics (live; the service thread writes them). */
 const struct dsm_metrics *dsm_runtime_metrics(const struct dsm_runtime *rt);
+/* Thread tid runs vCPU vcpu: its faults are counted per vCPU from now on
+ * (ssivm_dsm_vcpu_*). Any thread. 0 or -ENOSPC (DSM_METRICS_VCPUS reached). */
+int dsm_runtime_register_vcpu(struct dsm_runtime *rt, uint32_t vcpu, int32_t tid);
 
 /* From now on peers leaving or dying are logged, not fatal: the owner will no
  * longer touch the region (its run is over). */

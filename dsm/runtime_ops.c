@@ -257,7 +257,16 @@ static void op_wake(void *ctx, uint64_t page, uint64_t token)
 			rt_fatal(rt, r, "waking the faults on page 0x%llx failed: %s",
 				 (unsigned long long)page, strerror(-r));
 	}
-	hist_record(&rt->metrics.service_ns, rt_now_ns() - s->t0);
+	{
+		uint64_t ns = rt_now_ns() - s->t0;
+
+		hist_record(&rt->metrics.service_ns, ns);
+		bool remote = dsm_proto_waking_remote(rt->proto);
+
+		metrics_vcpu_fault(&rt->metrics, s->vcpu, remote, ns);
+		if (remote)
+			metrics_hot_page(&rt->metrics, page);
+	}
 	s->used = false;
 	s->next_free = rt->free_slot;
 	rt->free_slot = (unsigned)token;
@@ -357,8 +366,12 @@ static int start_fault(struct dsm_runtime *rt, const struct uffd_fault *f, uint6
 		return 0;
 	tok = rt->free_slot;
 	rt->free_slot = rt->slots[tok].next_free;
-	rt->slots[tok] = (struct rt_slot){
-	    .page = page, .t0 = t0, .used = true, .write = f->write, .next_free = UINT32_MAX};
+	rt->slots[tok] = (struct rt_slot){.page = page,
+					  .t0 = t0,
+					  .used = true,
+					  .write = f->write,
+					  .vcpu = metrics_vcpu_slot(&rt->metrics, (int32_t)f->tid),
+					  .next_free = UINT32_MAX};
 	rt->nr_waiting++;
 	rt->woke_valid = false;
 	r = dsm_proto_fault(rt->proto, page, f->write, tok);
@@ -395,7 +408,12 @@ static int start_fault(struct dsm_runtime *rt, const struct uffd_fault *f, uint6
 	if (r)
 		rt_fatal(rt, r, "waking the fault on page 0x%llx failed: %s",
 			 (unsigned long long)page, strerror(-r));
-	hist_record(&rt->metrics.service_ns, rt_now_ns() - t0);
+	{
+		uint64_t ns = rt_now_ns() - t0;
+
+		hist_record(&rt->metrics.service_ns, ns);
+		metrics_vcpu_fault(&rt->metrics, rt->slots[tok].vcpu, false, ns);
+	}
 	return 1;
 }
 

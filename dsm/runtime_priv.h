@@ -26,6 +26,7 @@ struct rt_slot {
 	uint64_t page;
 	uint64_t t0; /* when the service thread read the event */
 	bool used, write;
+	int vcpu; /* slot in metrics.vcpu of the faulting thread, or -1 */
 	unsigned next_free;
 };
 

@@ -41,6 +41,8 @@ int uffd_open(struct uffd *u, void *base, size_t len, bool user_only)
 			if (ioctl(pfd, UFFDIO_API, &probe) == 0 &&
 			    (probe.features & UFFD_FEATURE_MOVE))
 				api.features |= UFFD_FEATURE_MOVE;
+			if (probe.features & UFFD_FEATURE_THREAD_ID)
+				api.features |= UFFD_FEATURE_THREAD_ID;
 			close(pfd);
 		}
 	}
@@ -137,6 +139,9 @@ int uffd_read_faults(struct uffd *u, struct uffd_fault *out, int max)
 			out[n].addr = (uintptr_t)msgs[i].arg.pagefault.address & ~(uintptr_t)4095;
 			out[n].write = !!(fl & UFFD_PAGEFAULT_FLAG_WRITE);
 			out[n].wp = !!(fl & UFFD_PAGEFAULT_FLAG_WP);
+			out[n].tid = (u->features & UFFD_FEATURE_THREAD_ID)
+					 ? msgs[i].arg.pagefault.feat.ptid
+					 : 0;
 			n++;
 		}
 		if (r < (ssize_t)sizeof(msgs[0]) * want)

@@ -71,6 +71,7 @@ struct uffd_fault {
 	uintptr_t addr; /* page-aligned */
 	bool write;     /* the access was a write */
 	bool wp;        /* write-protect fault (page present, read-only) */
+	uint32_t tid;   /* the faulting thread (UFFD_FEATURE_THREAD_ID), 0: unknown */
 };
 
 /*

@@ -532,6 +532,9 @@ void *vcpu_thread(void *arg)
 
 	snprintf(name, sizeof(name), "vcpu%u", v->index);
 	pthread_setname_np(pthread_self(), name);
+	__atomic_store_n(&v->tid, (int32_t)gettid(), __ATOMIC_RELAXED);
+	if (vm->span && vm->span->vcpu_thread)
+		vm->span->vcpu_thread(vm->span->ctx, v->index, v->tid);
 	block_kick_signal(true);
 	if (vm->span && v->index != 0 && !wait_for_sipi(v))
 		return NULL;
@@ -551,6 +554,7 @@ void *vcpu_thread(void *arg)
 			break;
 		}
 		v->nr_exits++;
+		vcpu_count_exit(v, v->run->exit_reason);
 		if (!handle_exit(v))
 			break;
 	}

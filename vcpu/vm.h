@@ -89,6 +89,8 @@ struct vm_span {
 	void (*vcpu_online)(void *ctx, uint32_t cpu);
 	/* This node ends the VM (its first exit request): tell the others. */
 	void (*exit)(void *ctx, int status);
+	/* The thread of local vCPU @cpu started (on that thread; optional). */
+	void (*vcpu_thread)(void *ctx, uint32_t cpu, int32_t tid);
 	void *ctx;
 };
 
@@ -150,6 +152,21 @@ struct vm_params {
 	const struct vm_span *span;
 };
 
+/* Exits as the metrics count them (vcpu_exit_kind_name() names them). */
+enum vcpu_exit_kind {
+	VCPU_EXIT_IO,
+	VCPU_EXIT_MMIO,
+	VCPU_EXIT_HLT,
+	VCPU_EXIT_IRQ_WINDOW,
+	VCPU_EXIT_INTR, /* a signal kicked the vCPU out */
+	VCPU_EXIT_SHUTDOWN,
+	VCPU_EXIT_SYSTEM_EVENT,
+	VCPU_EXIT_IOAPIC_EOI,
+	VCPU_EXIT_OTHER,
+	VCPU_EXIT_NR,
+};
+const char *vcpu_exit_kind_name(enum vcpu_exit_kind k);
+
 /*
  * A vCPU of this host. Fields are read-only for everyone but vcpu/.
  * irq_priv belongs to the interrupt controller (set it in vcpu_init).
@@ -167,6 +184,10 @@ struct vcpu {
 	uint64_t nr_exits; /* counted by the run loop (this thread only) */
 	uint64_t nr_io_exits;
 	uint64_t nr_mmio_exits;
+	int32_t tid; /* the vCPU thread's, once it runs (relaxed atomic) */
+	/* exits by kind (enum vcpu_exit_kind), relaxed atomic stores by the
+	 * vCPU thread, any thread reads */
+	uint64_t exits[VCPU_EXIT_NR];
 };
 
 /*

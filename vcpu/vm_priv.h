@@ -53,6 +53,8 @@ struct vm {
 /* vcpu/vcpu.c */
 int vcpu_create(struct vm *vm, uint32_t index, struct vcpu **out);
 void vcpu_destroy(struct vcpu *vcpu);
+/* Count an exit by kind (the vCPU's own thread; readers load it relaxed). */
+void vcpu_count_exit(struct vcpu *v, uint32_t reason);
 /* Registers, sregs for the boot vCPU. */
 int vcpu_set_boot_state(struct vcpu *vcpu, const struct boot_state *st);
 void *vcpu_thread(void *arg);

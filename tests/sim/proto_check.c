@@ -167,12 +167,22 @@ bool dsm_check_node(const struct dsm_proto *p, unsigned self, unsigned nodes, ui
 			   (unsigned long long)ex, (unsigned long long)sh,
 			   (unsigned long long)homes);
 	if (c->faults_read + c->faults_write + c->faults_upgrade !=
-	    c->faults_remote + c->faults_joined)
+	    c->faults_requested + c->faults_joined)
 		return bad(
-		    why, len, "node %u: fault kinds %llu+%llu+%llu, remote + joined %llu+%llu",
+		    why, len, "node %u: fault kinds %llu+%llu+%llu, requested + joined %llu+%llu",
 		    self, (unsigned long long)c->faults_read, (unsigned long long)c->faults_write,
-		    (unsigned long long)c->faults_upgrade, (unsigned long long)c->faults_remote,
+		    (unsigned long long)c->faults_upgrade, (unsigned long long)c->faults_requested,
 		    (unsigned long long)c->faults_joined);
+	if (c->faults_requested + c->faults_joined !=
+	    c->faults_served_home + c->faults_served_remote + c->faults_waiting)
+		return bad(why, len,
+			   "node %u: requested + joined %llu+%llu, served at home + served "
+			   "remotely + waiting %llu+%llu+%llu",
+			   self, (unsigned long long)c->faults_requested,
+			   (unsigned long long)c->faults_joined,
+			   (unsigned long long)c->faults_served_home,
+			   (unsigned long long)c->faults_served_remote,
+			   (unsigned long long)c->faults_waiting);
 	for (unsigned r = 0; r < DSM_REJ_MAX; r++)
 		rej += c->rejected[r];
 	if (rej != c->rejected_total)

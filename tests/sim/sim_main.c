@@ -151,6 +151,9 @@ static void print_counters(void)
 {
 	const struct dsm_counters *c = &total;
 
+	printf("  faults served at home %llu, remotely %llu\n",
+	       (unsigned long long)c->faults_served_home,
+	       (unsigned long long)c->faults_served_remote);
 	printf("  faults read/write/upgrade %llu/%llu/%llu local %llu joined %llu; fetches %llu, "
 	       "in-place upgrades %llu, zero grants %llu, invalidations %llu, downgrades %llu, "
 	       "queued at home %llu, forwarded %llu\n",

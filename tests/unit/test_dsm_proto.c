@@ -48,6 +48,11 @@ static void test_first_touch_at_home(void **state)
 	/* now mapped: a fault there is resolved at once */
 	assert_int_equal(dsm_proto_fault(nodes[0].p, 0, true, 8), DSM_FAULT_DONE);
 	assert_int_equal(ctr(0)->first_touch, 1);
+	/* a first touch at its own home: served without a message */
+	assert_int_equal(ctr(0)->faults_served_home, 1);
+	assert_int_equal(ctr(0)->faults_served_remote, 0);
+	assert_int_equal(ctr(0)->faults_waiting, 0);
+	assert_int_equal(ctr(0)->faults_local, 1);
 	assert_true(dsm_proto_idle(nodes[0].p));
 }
 
@@ -90,10 +95,24 @@ static void test_read_then_upgrade(void **state)
 	assert_int_equal(ctr(2)->upgrades_in_place, 1);
 	assert_int_equal(ctr(2)->faults_upgrade, 1);
 	assert_int_equal(ctr(2)->pages_recv, 1); /* only the read brought data */
+	/* every fault of node 2 needed a message (its pages are homed at 0) */
+	assert_int_equal(ctr(2)->faults_served_remote, 2);
+	assert_int_equal(ctr(2)->faults_served_home, 0);
+	assert_int_equal(ctr(1)->faults_served_remote, 1);
 	assert_int_equal(ctr(1)->inv_recv, 1);
 	assert_int_equal(dsm_proto_dir(nodes[0].p, 0, &owner, &set, NULL), 0);
 	assert_int_equal(owner, 2);
 	assert_int_equal(set, 0x4);
+	clear_logs();
+
+	/* node 0, the home, writes while node 2 owns it: a remote fault even
+	 * though the request never left node 0 (the data comes from node 2) */
+	assert_int_equal(dsm_proto_fault(nodes[0].p, 0, true, 9), DSM_FAULT_WAIT);
+	deliver_all();
+	assert_int_equal(dsm_proto_page_state(nodes[0].p, 0), DSM_EXCLUSIVE);
+	assert_int_equal(ctr(0)->faults_served_remote, 1);
+	assert_int_equal(ctr(0)->faults_served_home, 0);
+	assert_int_equal(ctr(0)->faults_waiting, 0);
 }
 
 /* Two writers at once: the home queues the second until the first's DONE. */
@@ -105,10 +124,11 @@ static void test_concurrent_writers(void **state)
 	/* a second vCPU of node 2 joins the same request */
 	assert_int_equal(dsm_proto_fault(nodes[2].p, 0, false, 3), DSM_FAULT_WAIT);
 	assert_int_equal(ctr(2)->faults_joined, 1);
-	/* the joined read has its kind too: read + write + upgrade = remote + joined */
+	/* the joined read has its kind too: read + write + upgrade = requested + joined */
 	assert_int_equal(ctr(2)->faults_read, 1);
 	assert_int_equal(ctr(2)->faults_write, 1);
-	assert_int_equal(ctr(2)->faults_remote, 1);
+	assert_int_equal(ctr(2)->faults_requested, 1);
+	assert_int_equal(ctr(2)->faults_waiting, 2);
 	deliver();
 	deliver(); /* both REQs at home; the second waits */
 	assert_int_equal(ctr(0)->queued_home, 1);
