@@ -12,6 +12,7 @@
 #ifndef SSIVM_DEVICES_MACHINE_H
 #define SSIVM_DEVICES_MACHINE_H
 
+#include <errno.h>
 #include <stdint.h>
 
 #include "devices/bus.h"
@@ -34,6 +35,10 @@ struct machine {
 	const struct ssivm_config *cfg; /* the machine as configured */
 	/* Raise (1) or lower (0) interrupt line @gsi. Any thread. 0 or -errno. */
 	int (*irq_line)(void *ctx, uint32_t gsi, int level);
+	/* Send the MSI (@addr 0xFEExxxxx, @data) a device wrote in its MSI-X
+	 * table: delivered by the interrupt layer to a vCPU of any node. Any
+	 * thread. 0 or -errno. */
+	int (*msi)(void *ctx, uint64_t addr, uint32_t data);
 	/* End the machine with @status (VM_STATUS_* or the exit port's status);
 	 * the first request wins. Any thread, also a device handler. */
 	void (*request_exit)(void *ctx, int status);
@@ -43,6 +48,11 @@ struct machine {
 static inline int machine_irq_line(struct machine *m, uint32_t gsi, int level)
 {
 	return m->irq_line(m->ctx, gsi, level);
+}
+
+static inline int machine_msi(struct machine *m, uint64_t addr, uint32_t data)
+{
+	return m->msi ? m->msi(m->ctx, addr, data) : -ENODEV;
 }
 
 static inline void machine_request_exit(struct machine *m, int status)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* devices/power.c — ACPI PM1a event/control blocks and the 0xCF9 reset port. */
+/* devices/power.c — ACPI PM1a event/control blocks and the 0xCF9 reset register. */
 #include "devices/power.h"
 
 #include <pthread.h>
@@ -77,17 +77,17 @@ static int pm_cnt(uint32_t cpu, uint64_t addr, void *data, uint32_t len, bool is
 	return 0;
 }
 
-static int reset_port(uint32_t cpu, uint64_t addr, void *data, uint32_t len, bool is_write,
-		      void *opaque)
+int power_reset_access(void *ctx, uint8_t *data, bool is_write)
 {
-	struct power *p = opaque;
-	uint8_t v = *(uint8_t *)data;
+	struct power *p = &pm;
+	uint8_t v = *data;
 
+	(void)ctx;
 	if (!is_write) {
-		*(uint8_t *)data = 0;
+		*data = 0;
 		return 0;
 	}
-	if (v & POWER_RESET_CPU) {
+	if ((v & POWER_RESET_CPU) && p->m) {
 		pr_info("guest reset the machine (port 0xcf9 <- 0x%x); ssivm exits with status %d",
 			v, VM_STATUS_RESET);
 		machine_request_exit(p->m, VM_STATUS_RESET);
@@ -106,8 +106,9 @@ static int power_init(struct machine *m)
 	if (!ret)
 		ret = machine_pio_register(m, ACPI_PM1A_CNT_PORT, ACPI_PM1A_CNT_LEN, pm_cnt, &pm,
 					   "pm1a_cnt");
-	if (!ret)
-		ret = machine_pio_register(m, ACPI_RESET_PORT, 1, reset_port, &pm, "reset");
+	/* port 0xCF9 lies inside the PCI type-1 ports: the host bridge
+	 * (devices/pci_host.c) claims 0xCF8-0xCFF and passes byte accesses to
+	 * 0xCF9 to power_reset_access() */
 	return ret;
 }
 

@@ -166,11 +166,25 @@ void irq_get_stats(struct irq_stats *out)
 		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
 }
 
+/* A device's MSI (devices/machine.h machine_msi). */
+static int irq_device_msi(struct vm *vm, uint64_t addr, uint32_t data)
+{
+	struct irq_msg m;
+
+	if (((uint32_t)addr >> 20) != 0xFEE) {
+		__atomic_fetch_add(&irq_stats.bad_access, 1, __ATOMIC_RELAXED);
+		return -EINVAL;
+	}
+	irq_msg_from_msi(addr, data, &m);
+	return irq_deliver(vm, &m);
+}
+
 static int irq_vm_init(struct vm *vm, void *opaque)
 {
 	int ret;
 
 	memset(&irq_stats, 0, sizeof(irq_stats));
+	vm_set_msi_handler(vm, irq_device_msi);
 	switch (vm_irq_mode(vm)) {
 	case IRQ_USER:
 		ret = ulapic_init_all(vm);

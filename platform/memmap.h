@@ -8,7 +8,7 @@
  *
  * Layout: RAM fills guest-physical space from 0, node 0 first, then node 1,
  * ... contiguous. The hole [MEMMAP_HOLE_START, 4 GiB) is never RAM (IOAPIC,
- * LAPIC, future PCI); RAM that would fall in it continues at 4 GiB, so a node
+ * LAPIC, PCI); RAM that would fall in it continues at 4 GiB, so a node
  * may own two ranges. All of RAM is one host mapping ("RAM space"): range r
  * lives at host address base + r.ram_offset.
  */
@@ -23,6 +23,15 @@
 #define MEMMAP_HOLE_START 0xC0000000ULL
 #define MEMMAP_4G 0x100000000ULL
 #define MEMMAP_MAX_RANGES (SSIVM_MAX_NODES + 1)
+
+/* The PCI hole (docs/pci.md): [0xC0000000, 0xE0000000) is the window the
+ * BARs of PCI devices are placed in (devices/pci.c; the DSDT's PCI0 _CRS),
+ * [0xE0000000, +1 MiB) the ECAM configuration space of bus 0 (the MCFG
+ * table; reserved in e820). IOAPIC, HPET, LAPIC stay at 0xFEC00000 and up. */
+#define MEMMAP_PCI_MMIO_START 0xC0000000ULL
+#define MEMMAP_PCI_MMIO_SIZE 0x20000000ULL
+#define MEMMAP_PCI_ECAM_START 0xE0000000ULL
+#define MEMMAP_PCI_ECAM_SIZE 0x00100000ULL /* 1 MiB: bus 0, 32 devices x 8 functions x 4 KiB */
 
 struct mem_range {
 	uint64_t gpa;        /* guest-physical start */

@@ -151,6 +151,13 @@ static int machine_irq_line_fn(void *ctx, uint32_t gsi, int level)
 	return vm_irq_line(ctx, gsi, level);
 }
 
+static int machine_msi_fn(void *ctx, uint64_t addr, uint32_t data)
+{
+	struct vm *vm = ctx;
+
+	return vm->msi_fn ? vm->msi_fn(vm, addr, data) : -ENODEV;
+}
+
 static void machine_request_exit_fn(void *ctx, int status)
 {
 	vm_request_exit(ctx, status);
@@ -271,6 +278,7 @@ int vm_create(const struct vm_params *p, struct vm **out)
 				       .mem = &vm->gm,
 				       .cfg = vm->cfg,
 				       .irq_line = machine_irq_line_fn,
+				       .msi = machine_msi_fn,
 				       .request_exit = machine_request_exit_fn,
 				       .ctx = vm};
 	/* spanning guest: the devices live on the I/O node only */
@@ -504,6 +512,11 @@ int vm_irq_line(struct vm *vm, uint32_t irq, int level)
 	if (!vm->irq_line_fn)
 		return -ENODEV;
 	return vm->irq_line_fn(vm->irq_line_opaque, irq, level);
+}
+
+void vm_set_msi_handler(struct vm *vm, int (*fn)(struct vm *vm, uint64_t addr, uint32_t data))
+{
+	vm->msi_fn = fn;
 }
 
 void vm_set_irq_line_handler(struct vm *vm, int (*fn)(void *opaque, uint32_t irq, int level),

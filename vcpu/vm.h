@@ -299,6 +299,10 @@ int vm_irq_line(struct vm *vm, uint32_t irq, int level);
  * a DEVICE_INIT function or before vm_run. */
 void vm_set_irq_line_handler(struct vm *vm, int (*fn)(void *opaque, uint32_t irq, int level),
 			     void *opaque);
+/* Who delivers a device's MSI (address, data): the interrupt layer
+ * (irq/irq.c, through irq_deliver(), so it reaches a vCPU of any node).
+ * Set in the vm_init hook. Without one, machine MSIs fail with -ENODEV. */
+void vm_set_msi_handler(struct vm *vm, int (*fn)(struct vm *vm, uint64_t addr, uint32_t data));
 
 /* Print a report of @vcpu (RIP, instruction bytes, registers, sregs) at
  * error level, prefixed by @why. vCPU thread of @vcpu. */

@@ -41,6 +41,7 @@ struct vm {
 	bool irq_up, devices_up;
 	int (*irq_line_fn)(void *opaque, uint32_t irq, int level);
 	void *irq_line_opaque;
+	int (*msi_fn)(struct vm *vm, uint64_t addr, uint32_t data);
 	/* exit: set once, under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

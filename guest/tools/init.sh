@@ -48,6 +48,14 @@ echo "SSIVM-CHECK nodes list=$(echo $nodes | tr ' ' ',')"
 # memory: the node that holds it has that much less MemTotal
 echo "SSIVM-CHECK kernel-image ranges=$(awk '/: Kernel (code|rodata|data|bss)$/ {print $1}' /proc/iomem | tr '\n' ',' | sed 's/,$//')"
 echo "SSIVM-CHECK acpi tables=$(ls /sys/firmware/acpi/tables 2>/dev/null | grep -v '^dynamic$' | tr '\n' ',' | sed 's/,$//')"
+# PCI: the kernel's view of the host bridge (dmesg) and the devices it found
+pcidevs=
+for d in /sys/bus/pci/devices/*; do
+	[ -e "$d/vendor" ] || continue
+	v=$(cat $d/vendor) i=$(cat $d/device)
+	pcidevs="$pcidevs,${d##*/0000:}=${v#0x}:${i#0x}"
+done
+echo "SSIVM-CHECK pci host-bridge=$(dmesg | grep -c 'PCI host bridge to bus 0000:00') fatal=$(dmesg | grep -c 'PCI: Fatal') mmconfig=$(dmesg | grep -c 'MMCONFIG.*reserved') devices=${pcidevs#,}"
 if [ "$memtouch" != 0 ]; then
 	# killed (e.g. by the OOM killer) it prints no memtouch line: say so
 	/bin/memtouch "$memtouch" || echo "SSIVM-CHECK memtouch-exit status=$?"

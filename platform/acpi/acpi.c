@@ -7,7 +7,7 @@
 
 #include "platform/acpi/tables.h"
 
-#define XSDT_ENTRIES 5 /* FACP, APIC, SRAT, SLIT, HMAT */
+#define XSDT_ENTRIES 6 /* FACP, APIC, SRAT, SLIT, HMAT, MCFG */
 
 uint8_t acpi_checksum(const void *p, size_t len)
 {
@@ -170,6 +170,9 @@ int acpi_build_layout(const struct ssivm_config *cfg, const struct memmap *map, 
 	if (!ret)
 		xsdt_entry[nx++] = GPA(&b);
 	ret = ret ?: place(&b, "HMAT", 16, acpi_build_hmat(cfg, HERE(&b), ROOM(&b)), true);
+	if (!ret)
+		xsdt_entry[nx++] = GPA(&b);
+	ret = ret ?: place(&b, "MCFG", 16, acpi_build_mcfg(HERE(&b), ROOM(&b)), true);
 	if (ret)
 		return ret;
 

@@ -2,8 +2,8 @@
 /*
  * platform/acpi/acpi.h — the ACPI tables of the guest, built from the config.
  *
- * Tables: RSDP (rev 2), XSDT, FADT (rev 6), FACS, DSDT (AML: \_S5_, COM1),
- * MADT, SRAT, SLIT, HMAT (rev 2). docs/acpi.md explains every field.
+ * Tables: RSDP (rev 2), XSDT, FADT (rev 6), FACS, DSDT (AML: \_S5_, COM1,
+ * PCI0), MADT, SRAT, SLIT, HMAT (rev 2), MCFG. docs/acpi.md explains every field.
  *
  * The VMM calls acpi_build() once at start-up (main thread) with a buffer it
  * then copies to guest-physical ACPI_BIOS_GPA (the BIOS area that Linux scans

@@ -12,7 +12,25 @@
  *         IRQNoFlags () { 4 }
  *       })
  *     }
+ *     Device (PCI0) {                           the PCI host bridge (devices/pci.h)
+ *       Name (_HID, EisaId ("PNP0A08"))         PCI Express root bridge
+ *       Name (_CID, EisaId ("PNP0A03"))         PCI root bridge
+ *       Name (_SEG, Zero)
+ *       Name (_BBN, Zero)
+ *       Name (_UID, Zero)
+ *       Name (_CRS, ResourceTemplate () {
+ *         WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,
+ *                        0, 0, 0, 0, 1)             bus 0 only
+ *         IO (Decode16, 0xCF8, 0xCF8, 0x01, 0x08)   the type-1 ports
+ *         WordIO (..., 0, 0x0000, 0x0CF7, 0, 0x0CF8)
+ *         WordIO (..., 0, 0x0D00, 0xFFFF, 0, 0xF300)
+ *         DWordMemory (..., NonCacheable, ReadWrite,
+ *                      0, 0xC0000000, 0xDFFFFFFF, 0, 0x20000000)  the BAR window
+ *       })
+ *     }
  *   }
+ *
+ * PCI0 has no _PRT: the devices interrupt with MSI-X only (docs/pci.md).
  */
 #include <errno.h>
 #include <string.h>
@@ -145,12 +163,86 @@ static void aml_com1(struct aml *a)
 	aml_pkg(a, dev_op, 2, &dev);
 }
 
+/* A Word Address Space descriptor (ACPI 6.3, 6.4.3.5.3): producer, min and
+ * max fixed, positive decode; @type 1 = I/O (@tflags 3: entire range), 2 = bus. */
+static void crs_word(struct aml *a, uint8_t type, uint8_t tflags, uint16_t min, uint16_t max)
+{
+	uint16_t f[5] = {0, min, max, 0, (uint16_t)(max - min + 1)};
+
+	aml_byte(a, 0x88);
+	aml_byte(a, 13);
+	aml_byte(a, 0);
+	aml_byte(a, type);
+	aml_byte(a, 0x0C);
+	aml_byte(a, tflags);
+	aml_bytes(a, f, sizeof(f));
+}
+
+/* A DWord Address Space descriptor for memory: read-write, non-cacheable. */
+static void crs_dword_mem(struct aml *a, uint32_t min, uint32_t max)
+{
+	uint32_t f[5] = {0, min, max, 0, max - min + 1};
+
+	aml_byte(a, 0x87);
+	aml_byte(a, 23);
+	aml_byte(a, 0);
+	aml_byte(a, 0); /* memory */
+	aml_byte(a, 0x0C);
+	aml_byte(a, 0x01); /* read-write */
+	aml_bytes(a, f, sizeof(f));
+}
+
+static void aml_name_int(struct aml *a, const char *seg, uint32_t v)
+{
+	aml_name(a, seg);
+	if (v <= 1) {
+		aml_byte(a, (uint8_t)v);
+	} else {
+		aml_byte(a, AML_DWORD_PREFIX);
+		aml_bytes(a, &v, 4);
+	}
+}
+
+static void aml_pci0(struct aml *a)
+{
+	const uint8_t dev_op[] = {AML_EXT_PREFIX, AML_DEVICE}, buf_op[] = {AML_BUFFER};
+	const uint8_t cfg_io[] = {0x47, 0x01, 0xF8, 0x0C, 0xF8, 0x0C, 0x01, 0x08};
+	uint8_t dbuf[192], bbuf[128], rbuf[100];
+	struct aml dev = {.p = dbuf, .room = sizeof(dbuf)};
+	struct aml buf = {.p = bbuf, .room = sizeof(bbuf)};
+	struct aml res = {.p = rbuf, .room = sizeof(rbuf)};
+
+	crs_word(&res, 2, 0, 0, 0);
+	aml_bytes(&res, cfg_io, sizeof(cfg_io));
+	crs_word(&res, 1, 3, 0x0000, 0x0CF7);
+	crs_word(&res, 1, 3, 0x0D00, 0xFFFF);
+	crs_dword_mem(&res, (uint32_t)MEMMAP_PCI_MMIO_START,
+		      (uint32_t)(MEMMAP_PCI_MMIO_START + MEMMAP_PCI_MMIO_SIZE - 1));
+	aml_byte(&res, 0x79); /* end tag */
+	aml_byte(&res, 0x00);
+
+	aml_bytes(&dev, "PCI0", 4);
+	aml_name_int(&dev, "_HID", aml_eisaid("PNP0A08"));
+	aml_name_int(&dev, "_CID", aml_eisaid("PNP0A03"));
+	aml_name_int(&dev, "_SEG", 0);
+	aml_name_int(&dev, "_BBN", 0);
+	aml_name_int(&dev, "_UID", 0);
+	aml_name(&dev, "_CRS");
+	aml_byte(&buf, AML_BYTE_PREFIX);
+	aml_byte(&buf, (uint8_t)res.len);
+	aml_bytes(&buf, res.p, res.len);
+	if (res.err)
+		buf.err = res.err;
+	aml_pkg(&dev, buf_op, 1, &buf);
+	aml_pkg(a, dev_op, 2, &dev);
+}
+
 int acpi_build_dsdt(const struct ssivm_config *cfg, void *t, size_t room)
 {
 	struct acpi_header *h = t;
 	struct aml a = {.p = t, .len = sizeof(*h), .room = room};
 	const uint8_t pkg_op[] = {AML_PACKAGE}, scope_op[] = {AML_SCOPE};
-	uint8_t sbuf[64], sbbuf[160];
+	uint8_t sbuf[64], sbbuf[320];
 	struct aml s5 = {.p = sbuf, .room = sizeof(sbuf)};
 	struct aml sb = {.p = sbbuf, .room = sizeof(sbbuf)};
 
@@ -169,10 +261,11 @@ int acpi_build_dsdt(const struct ssivm_config *cfg, void *t, size_t room)
 	aml_byte(&s5, AML_ZERO);
 	aml_pkg(&a, pkg_op, 1, &s5);
 
-	/* Scope (\_SB) { Device (COM1) { ... } } */
+	/* Scope (\_SB) { Device (COM1) { ... } Device (PCI0) { ... } } */
 	aml_byte(&sb, AML_ROOT_CHAR);
 	aml_bytes(&sb, "_SB_", 4);
 	aml_com1(&sb);
+	aml_pci0(&sb);
 	aml_pkg(&a, scope_op, 1, &sb);
 	if (a.err)
 		return a.err;

@@ -1,6 +1,6 @@
 # platform/acpi/ — the ACPI tables built from the configuration.
 ACPI_OBJS := $(call objs,platform/acpi/acpi.c platform/acpi/madt.c platform/acpi/numa.c \
-	platform/acpi/dsdt.c)
+	platform/acpi/dsdt.c platform/acpi/mcfg.c)
 SSIVM_OBJS += $(ACPI_OBJS)
 
 ACPI_TEST_OBJS := $(ACPI_OBJS) $(CONFIG_OBJS) $(call objs,platform/memmap.c dsm/policy_opts.c) $(COMMON_OBJS)

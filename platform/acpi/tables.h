@@ -305,11 +305,28 @@ static_assert(sizeof(struct acpi_hmat_sllbi) == 32, "HMAT SLLBI");
 /* Fill a table header (checksum left 0). */
 void acpi_fill_header(struct acpi_header *h, const char *sig, uint32_t len, uint8_t rev);
 
+/* MCFG: one ECAM allocation per PCI segment and bus range. */
+struct acpi_mcfg_alloc {
+	uint64_t base; /* ECAM base of bus 0 of the segment */
+	uint16_t segment;
+	uint8_t start_bus, end_bus;
+	uint32_t reserved;
+} __attribute__((packed));
+static_assert(sizeof(struct acpi_mcfg_alloc) == 16, "MCFG allocation");
+
+struct acpi_mcfg {
+	struct acpi_header h;
+	uint64_t reserved;
+	struct acpi_mcfg_alloc alloc[1];
+} __attribute__((packed));
+static_assert(sizeof(struct acpi_mcfg) == 60, "MCFG");
+
 int acpi_build_madt(const struct ssivm_config *cfg, void *t, size_t room);
 int acpi_build_srat(const struct ssivm_config *cfg, const struct memmap *map, void *t, size_t room);
 int acpi_build_slit(const struct ssivm_config *cfg, void *t, size_t room);
 int acpi_build_hmat(const struct ssivm_config *cfg, void *t, size_t room);
 int acpi_build_dsdt(const struct ssivm_config *cfg, void *t, size_t room);
+int acpi_build_mcfg(void *t, size_t room);
 
 /* HMAT entry encoding: the base unit and entries chosen for a set of values. */
 uint64_t acpi_hmat_base_unit(const uint64_t *values, size_t n, uint64_t unit);

@@ -6,7 +6,8 @@
  * memmap range (so entries never span two NUMA nodes), with the legacy
  * low-memory area [E820_LOW_RESERVED_START, 1 MiB) — EBDA, VGA hole, option
  * ROMs and the BIOS area where the ACPI tables live (0xE0000) — reported as
- * reserved. Used by the Linux loader (boot_params.e820_table), PVH
+ * reserved, and the PCI ECAM window [MEMMAP_PCI_ECAM_START, +SIZE) as
+ * reserved (Linux ignores an MCFG whose window is not). Used by the Linux loader (boot_params.e820_table), PVH
  * (hvm_memmap_table_entry) and multiboot (mmap entries). Pure; no KVM.
  */
 #ifndef SSIVM_PLATFORM_BOOT_E820_H

@@ -6,7 +6,8 @@
 #   keeps for itself) and distances; SRAT, SLIT, HMAT in /sys/firmware/acpi/
 #   tables; both CPUs online; memtouch wrote and read back correct over 90%
 #   of the MemFree it measured before allocating, and held it resident; the
-#   guest powers off and ssivm exits 0.
+#   guest powers off and ssivm exits 0; the PCI host bridge shows up
+#   ("PCI host bridge to bus 0000:00", no "PCI: Fatal", ECAM in use).
 # Runs through scripts/with-kvm (native KVM or the KVM sandbox); exits 77 with
 # the reason when neither exists.
 #   --pvh   boot the ELF vmlinux through its PVH entry instead of the bzImage,
@@ -91,9 +92,19 @@ check "node1 MemTotal $kb1 kB within [${mem1} MiB - $slack1 kB, ${mem1} MiB]" be
 check "node0 distances 10,$dist (got '$(node_field 0 distance)')" [ "$(node_field 0 distance)" = "10,$dist" ]
 check "node1 distances $dist,10 (got '$(node_field 1 distance)')" [ "$(node_field 1 distance)" = "$dist,10" ]
 tables=",$(field acpi tables),"
-for t in SRAT SLIT HMAT; do
+for t in SRAT SLIT HMAT MCFG; do
 	check "$t in /sys/firmware/acpi/tables ($tables)" grep -q ",$t," <<<"$tables"
 done
+# PCI (devices/pci.h): the kernel found the host bridge through ACPI, uses
+# the MCFG's ECAM (reserved in e820), and the bus holds the bridge at 00:00.0
+pcidevs=$(field pci devices)
+check "Linux shows 'PCI host bridge to bus 0000:00' (got $(field pci host-bridge))" [ "$(field pci host-bridge)" = 1 ]
+check "no 'PCI: Fatal' (got $(field pci fatal))" [ "$(field pci fatal)" = 0 ]
+check "the MCFG's ECAM is reserved and used (got $(field pci mmconfig))" [ "$(field pci mmconfig)" -ge 1 ]
+check "the bus scan found the host bridge 1b36:0008 at 00:00.0 (got '$pcidevs')" grep -q '^00:00.0=1b36:0008' <<<"$pcidevs"
+# one bad access is Linux's own type-1 probe (a byte write to 0xCFB)
+check "ssivm counted at most 1 bad PCI config access (got '$(grep -a 'ssivm info: PCI:' "$log")')" \
+	grep -aqE 'PCI: .* [01] bad accesses' "$log"
 check "both CPUs online (got '$(field cpus online)')" [ "$(field cpus online)" = "0-1" ]
 # memtouch's own measurements: MemFree before it allocated, the bytes it read
 # back correct, its resident set while it held them (guest/tools/memtouch.c)

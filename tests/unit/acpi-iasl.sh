@@ -3,7 +3,8 @@
 # (and a 256-vCPU one), every table decoded by Debian's `iasl -d` with no error
 # or warning, and the decoded fields compared with the configuration:
 # SRAT proximity domains and ranges, SLIT entries, HMAT latencies and
-# bandwidths, MADT entry counts, FADT registers, the DSDT's \_S5.
+# bandwidths, MADT entry counts, FADT registers, the DSDT's \_S5 and PCI0,
+# the MCFG.
 # iasl 20200925 (Debian 12) cannot decode an RSDP file: the RSDP is checked
 # here byte by byte instead. Exit 0 pass, 1 fail, 77 iasl missing.
 set -u
@@ -54,7 +55,7 @@ dump() {
 		cat "$dir/dump.log"
 		return 1
 	fi
-	for f in xsdt facs dsdt facp apic srat slit hmat; do
+	for f in xsdt facs dsdt facp apic srat slit hmat mcfg; do
 		[ -s "$dir/$f.dat" ] || { fail "$dir/$f.dat not written"; continue; }
 		log=$dir/$f.iasl.log
 		if ! (cd "$dir" && iasl -d "$f.dat") >"$log" 2>&1; then
@@ -171,6 +172,12 @@ if dump "$d" --config "$here/examples/two-node.cfg"; then
 	expect "DSDT \\_S5 and COM1" \
 		"$(grep -c 'Name (\\_S5, Package (0x04)' "$d/dsdt.dsl") $(grep -A4 '_S5' "$d/dsdt.dsl" | grep -c '0x05,') $(grep -c 'EisaId ("PNP0501")' "$d/dsdt.dsl")" \
 		"1 2 1"
+	expect "DSDT PCI0: PNP0A08/PNP0A03, bus 0, I/O and the BAR window" \
+		"$(grep -c 'EisaId ("PNP0A08")' "$d/dsdt.dsl") $(grep -c 'EisaId ("PNP0A03")' "$d/dsdt.dsl") $(grep -A3 WordBusNumber "$d/dsdt.dsl" | grep -c '0x0000,.*Range M') $(grep -A3 DWordMemory "$d/dsdt.dsl" | sed -n 's/ *\(0x[0-9A-F]*\),.*Range M.*/\1/p' | tr '\n' ' ')" \
+		"1 1 2 0xC0000000 0xDFFFFFFF "
+	expect "MCFG: ECAM of segment 0, bus 0" \
+		"$(field "$d/mcfg.dsl" 'Base Address') $(field "$d/mcfg.dsl" 'Segment Group Number') $(field "$d/mcfg.dsl" 'Start Bus Number') $(field "$d/mcfg.dsl" 'End Bus Number')" \
+		"00000000E0000000 0000 00 00"
 fi
 
 # --- four nodes, one memory-only, node 2 across the hole, read figures -------

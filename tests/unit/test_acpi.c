@@ -23,14 +23,14 @@ static void test_checksums_and_pointers(void **state)
 {
 	struct built *b = build(two_nodes);
 	static const char *const order[] = {"RSDP", "XSDT", "FACS", "DSDT", "FACP",
-					    "APIC", "SRAT", "SLIT", "HMAT"};
+					    "APIC", "SRAT", "SLIT", "HMAT", "MCFG"};
 	struct acpi_rsdp *rsdp = table(b, "RSDP");
 	struct acpi_header *xsdt = table(b, "XSDT");
-	uint64_t entry[5];
+	uint64_t entry[6];
 
 	memcpy(entry, xsdt + 1, sizeof(entry)); /* 4-byte aligned in the table */
-	assert_int_equal(b->layout.nr_tables, 9);
-	for (uint32_t i = 0; i < 9; i++) {
+	assert_int_equal(b->layout.nr_tables, 10);
+	for (uint32_t i = 0; i < 10; i++) {
 		const struct acpi_blob *t = &b->layout.tables[i];
 
 		assert_string_equal(t->sig, order[i]);
@@ -55,14 +55,25 @@ static void test_checksums_and_pointers(void **state)
 	assert_int_equal(sum(rsdp, 20), 0);
 	assert_int_equal(sum(rsdp, 36), 0);
 	assert_int_equal(rsdp->xsdt_address, blob(b, "XSDT")->gpa);
-	/* XSDT lists FACP, APIC, SRAT, SLIT, HMAT */
-	assert_int_equal(xsdt->length, 36 + 5 * 8);
+	/* XSDT lists FACP, APIC, SRAT, SLIT, HMAT, MCFG */
+	assert_int_equal(xsdt->length, 36 + 6 * 8);
 	assert_int_equal(sum(xsdt, xsdt->length), 0);
 	assert_int_equal(entry[0], blob(b, "FACP")->gpa);
 	assert_int_equal(entry[1], blob(b, "APIC")->gpa);
 	assert_int_equal(entry[2], blob(b, "SRAT")->gpa);
 	assert_int_equal(entry[3], blob(b, "SLIT")->gpa);
 	assert_int_equal(entry[4], blob(b, "HMAT")->gpa);
+	assert_int_equal(entry[5], blob(b, "MCFG")->gpa);
+	/* MCFG: one allocation, segment 0, bus 0, the ECAM window */
+	{
+		struct acpi_mcfg *m = table(b, "MCFG");
+
+		assert_int_equal(m->h.length, 60);
+		assert_int_equal(m->alloc[0].base, MEMMAP_PCI_ECAM_START);
+		assert_int_equal(m->alloc[0].segment, 0);
+		assert_int_equal(m->alloc[0].start_bus, 0);
+		assert_int_equal(m->alloc[0].end_bus, 0);
+	}
 	/* FACS: 64-byte aligned, no checksum */
 	assert_int_equal(blob(b, "FACS")->gpa % 64, 0);
 	assert_memory_equal(table(b, "FACS"), "FACS", 4);

@@ -138,8 +138,8 @@ static void test_load(void **state)
 	assert_true(bp->hdr.ramdisk_image >= 17 * MiB);
 	assert_true(bp->hdr.ramdisk_image + sizeof(initrd) <= 64 * MiB);
 	assert_memory_equal(v.ram + bp->hdr.ramdisk_image, initrd, sizeof(initrd));
-	/* e820: low RAM, reserved legacy area, one RAM entry per node */
-	assert_int_equal(bp->e820_entries, 4);
+	/* e820: low RAM, reserved legacy area, one RAM entry per node, ECAM */
+	assert_int_equal(bp->e820_entries, 5);
 	assert_int_equal(bp->e820_table[0].addr, 0);
 	assert_int_equal(bp->e820_table[0].size, 0x9FC00);
 	assert_int_equal(bp->e820_table[1].type, E820_TYPE_RESERVED);
@@ -147,6 +147,9 @@ static void test_load(void **state)
 	assert_int_equal(bp->e820_table[2].size, 31 * MiB);
 	assert_int_equal(bp->e820_table[3].addr, 32 * MiB);
 	assert_int_equal(bp->e820_table[3].size, 32 * MiB);
+	assert_int_equal(bp->e820_table[4].addr, MEMMAP_PCI_ECAM_START);
+	assert_int_equal(bp->e820_table[4].size, MEMMAP_PCI_ECAM_SIZE);
+	assert_int_equal(bp->e820_table[4].type, E820_TYPE_RESERVED);
 	/* identity page tables */
 	pt = (uint64_t *)(v.ram + LINUX_PML4);
 	assert_int_equal(pt[0] & ~0xfffULL, LINUX_PML4 + 4096);
@@ -202,11 +205,13 @@ static void test_e820_hole(void **state)
 	cfg.nodes[1].mem_bytes = 2048 * MiB;
 	assert_int_equal(memmap_build(&cfg, &v.map), 0);
 	n = e820_build(&v.map, e, 16);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
 	assert_int_equal(e[3].addr, 2048 * MiB);
-	assert_int_equal(e[3].size, 1024 * MiB); /* stops at the hole */
-	assert_int_equal(e[4].addr, 4096 * MiB);
-	assert_int_equal(e[4].size, 1024 * MiB);
+	assert_int_equal(e[3].size, 1024 * MiB);            /* stops at the hole */
+	assert_int_equal(e[4].addr, MEMMAP_PCI_ECAM_START); /* the ECAM, in the hole */
+	assert_int_equal(e[4].type, E820_TYPE_RESERVED);
+	assert_int_equal(e[5].addr, 4096 * MiB);
+	assert_int_equal(e[5].size, 1024 * MiB);
 	for (int i = 1; i < n; i++)
 		assert_true(e[i].addr >= e[i - 1].addr + e[i - 1].size);
 	assert_int_equal(e820_build(&v.map, e, 3), -ENOSPC);
@@ -314,7 +319,7 @@ static void test_pvh(void **state)
 	memcpy(mod, v.ram + q, sizeof(mod));
 	assert_int_equal(mod[1], sizeof(initrd));
 	assert_memory_equal(v.ram + mod[0], initrd, sizeof(initrd));
-	assert_int_equal(si[12], 4); /* memmap_entries: low RAM, reserved, 2 nodes */
+	assert_int_equal(si[12], 5); /* memmap_entries: low RAM, reserved, 2 nodes, ECAM */
 
 	/* a segment running past the end of the file is refused */
 	Elf64_Phdr ph;
