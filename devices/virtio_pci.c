@@ -29,8 +29,8 @@
 
 static uint64_t offered(const struct virtio_pci *vp)
 {
-	return vp->ops->features | 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_RING_INDIRECT_DESC |
-	       1ULL << VIRTIO_F_RING_EVENT_IDX;
+	return vp->ops->features | 1ULL << VIRTIO_F_VERSION_1 |
+	       1ULL << VIRTIO_F_RING_INDIRECT_DESC | 1ULL << VIRTIO_F_RING_EVENT_IDX;
 }
 
 static uint32_t nr_vectors(const struct virtio_pci *vp)
@@ -63,8 +63,8 @@ static void send_vector(struct virtio_pci *vp, uint16_t v)
 	ret = machine_msi(vp->m, (uint64_t)e[1] << 32 | e[0], e[2]);
 	if (ret) {
 		vp->stats.msi_failures++;
-		pr_debug("%s: MSI-X vector %u (0x%x:0x%x) not delivered: %s", vp->ops->name, v, e[0],
-			 e[2], strerror(-ret));
+		pr_debug("%s: MSI-X vector %u (0x%x:0x%x) not delivered: %s", vp->ops->name, v,
+			 e[0], e[2], strerror(-ret));
 	} else {
 		vp->stats.interrupts++;
 	}
@@ -163,8 +163,8 @@ static void write_status(struct virtio_pci *vp, uint8_t v)
 		}
 	}
 	/* NEEDS_RESET is the device's to set; the driver cannot clear it */
-	vp->status = (uint8_t)((v & ~VIRTIO_STATUS_NEEDS_RESET) |
-			       (vp->status & VIRTIO_STATUS_NEEDS_RESET));
+	vp->status =
+	    (uint8_t)((v & ~VIRTIO_STATUS_NEEDS_RESET) | (vp->status & VIRTIO_STATUS_NEEDS_RESET));
 }
 
 /* The common configuration as bytes, for reads of any aligned field. */
@@ -172,7 +172,8 @@ static void common_snapshot(struct virtio_pci *vp, uint8_t b[0x38])
 {
 	struct virtio_pci_queue *vq = cur_queue(vp);
 	uint64_t feat = offered(vp);
-	uint32_t dfeat = vp->dev_feature_sel < 2 ? (uint32_t)(feat >> (32 * vp->dev_feature_sel)) : 0;
+	uint32_t dfeat =
+	    vp->dev_feature_sel < 2 ? (uint32_t)(feat >> (32 * vp->dev_feature_sel)) : 0;
 	uint32_t drv = vp->drv_feature_sel < 2
 			   ? (uint32_t)(vp->driver_features >> (32 * vp->drv_feature_sel))
 			   : 0;
@@ -265,8 +266,7 @@ static int common_write(struct virtio_pci *vp, uint32_t off, uint32_t v, uint32_
 	return -EINVAL;
 }
 
-static int msix_access(struct virtio_pci *vp, uint64_t off, void *data, uint32_t len,
-		       bool is_write)
+static int msix_access(struct virtio_pci *vp, uint64_t off, void *data, uint32_t len, bool is_write)
 {
 	if (off >= OFF_PBA) {
 		uint64_t pba = vp->pending;
@@ -319,8 +319,8 @@ int virtio_pci_bar_access(void *opaque, uint32_t cpu, uint64_t off, void *data, 
 			ret = -EINVAL;
 		else
 			vp->ops->cfg_read(vp, (uint32_t)(off - OFF_DEVICE), data, len);
-	} else if (off >= OFF_NOTIFY && off < OFF_NOTIFY + NOTIFY_MULT * (uint64_t)vp->ops->nr_queues &&
-		   is_write) {
+	} else if (off >= OFF_NOTIFY &&
+		   off < OFF_NOTIFY + NOTIFY_MULT * (uint64_t)vp->ops->nr_queues && is_write) {
 		uint16_t q = (uint16_t)((off - OFF_NOTIFY) / NOTIFY_MULT);
 
 		vp->stats.notifies++;
@@ -355,8 +355,7 @@ static void cfg_written(struct pci_dev *d, uint32_t off, uint32_t len)
 	}
 }
 
-static int add_vendor_cap(struct pci_dev *d, uint8_t type, uint32_t off, uint32_t len,
-			  bool notify)
+static int add_vendor_cap(struct pci_dev *d, uint8_t type, uint32_t off, uint32_t len, bool notify)
 {
 	uint8_t b[18] = {0};
 
@@ -422,8 +421,9 @@ int virtio_pci_create(struct virtio_pci *vp, struct machine *m, const struct vir
 		pr_err("%s: cannot plug into the PCI bus: %s", ops->name, strerror(-ret));
 	else
 		pr_info("%s: PCI 00:%02x.0, BAR 0 at 0x%x, %u queue(s) of up to %u", ops->name,
-			d->slot, d->cfg[PCI_BAR0] | d->cfg[PCI_BAR0 + 1] << 8 |
-				     d->cfg[PCI_BAR0 + 2] << 16 | (uint32_t)d->cfg[PCI_BAR0 + 3] << 24,
+			d->slot,
+			d->cfg[PCI_BAR0] | d->cfg[PCI_BAR0 + 1] << 8 | d->cfg[PCI_BAR0 + 2] << 16 |
+			    (uint32_t)d->cfg[PCI_BAR0 + 3] << 24,
 			ops->nr_queues, ops->queue_max);
 	return ret;
 }

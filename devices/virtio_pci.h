@@ -73,13 +73,13 @@ struct virtio_dev_ops {
 };
 
 struct virtio_pci_stats {
-	uint64_t bad_accesses;  /* wrong width/offset, writes to read-only fields */
-	uint64_t bad_features;  /* FEATURES_OK with features not offered or no VERSION_1 */
-	uint64_t bad_queues;    /* queue enabled with bad rings or size */
-	uint64_t needs_reset;   /* times DEVICE_NEEDS_RESET was set */
-	uint64_t notifies;      /* queue notifications */
-	uint64_t interrupts;    /* MSI-X messages sent */
-	uint64_t msi_failures;  /* machine_msi() errors, or no vector assigned */
+	uint64_t bad_accesses; /* wrong width/offset, writes to read-only fields */
+	uint64_t bad_features; /* FEATURES_OK with features not offered or no VERSION_1 */
+	uint64_t bad_queues;   /* queue enabled with bad rings or size */
+	uint64_t needs_reset;  /* times DEVICE_NEEDS_RESET was set */
+	uint64_t notifies;     /* queue notifications */
+	uint64_t interrupts;   /* MSI-X messages sent */
+	uint64_t msi_failures; /* machine_msi() errors, or no vector assigned */
 };
 
 struct virtio_pci_queue {
@@ -102,8 +102,8 @@ struct virtio_pci {
 	uint16_t queue_sel, config_vector;
 	struct virtio_pci_queue queues[VIRTIO_PCI_MAX_QUEUES];
 	uint32_t msix[VIRTIO_PCI_MAX_QUEUES + 1][4]; /* addr lo, addr hi, data, control */
-	uint64_t pending;                             /* pending bits of the vectors */
-	int msix_cap;                                 /* config offset of the MSI-X capability */
+	uint64_t pending;                            /* pending bits of the vectors */
+	int msix_cap;                                /* config offset of the MSI-X capability */
 	struct virtio_pci_stats stats;
 };
 

@@ -92,17 +92,18 @@ static void rng_exit(struct machine *m)
 	const struct vq_stats *q = &rng.queues[0].vq.stats;
 
 	(void)m;
-	pr_info("virtio-rng: %llu bytes in %llu requests, %llu notifications, %llu interrupts; "
-		"bad input: %llu register accesses, %llu feature sets, %llu queue set-ups, %llu "
-		"times needs-reset (ring: %llu addresses, %llu indices, %llu loops, %llu overflows, "
-		"%llu indirect, %llu order)",
-		(unsigned long long)rng_bytes, (unsigned long long)q->chains,
-		(unsigned long long)s->notifies, (unsigned long long)s->interrupts,
-		(unsigned long long)s->bad_accesses, (unsigned long long)s->bad_features,
-		(unsigned long long)s->bad_queues, (unsigned long long)s->needs_reset,
-		(unsigned long long)q->bad_addr, (unsigned long long)q->bad_index,
-		(unsigned long long)q->loop, (unsigned long long)q->overflow,
-		(unsigned long long)q->bad_indirect, (unsigned long long)q->bad_order);
+	pr_info(
+	    "virtio-rng: %llu bytes in %llu requests, %llu notifications, %llu interrupts; "
+	    "bad input: %llu register accesses, %llu feature sets, %llu queue set-ups, %llu "
+	    "times needs-reset (ring: %llu addresses, %llu indices, %llu loops, %llu overflows, "
+	    "%llu indirect, %llu order)",
+	    (unsigned long long)rng_bytes, (unsigned long long)q->chains,
+	    (unsigned long long)s->notifies, (unsigned long long)s->interrupts,
+	    (unsigned long long)s->bad_accesses, (unsigned long long)s->bad_features,
+	    (unsigned long long)s->bad_queues, (unsigned long long)s->needs_reset,
+	    (unsigned long long)q->bad_addr, (unsigned long long)q->bad_index,
+	    (unsigned long long)q->loop, (unsigned long long)q->overflow,
+	    (unsigned long long)q->bad_indirect, (unsigned long long)q->bad_order);
 	pthread_mutex_destroy(&rng.lock);
 }
 
