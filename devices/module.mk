@@ -3,9 +3,10 @@ DEVICES_BUS_OBJS := $(call objs,devices/bus.c)
 DEVICES_PCI_OBJS := $(call objs,devices/pci.c)
 DEVICES_VQ_OBJS := $(call objs,devices/virtqueue.c)
 SSIVM_OBJS += $(DEVICES_BUS_OBJS) $(DEVICES_PCI_OBJS) $(DEVICES_VQ_OBJS) $(call objs,devices/uart.c devices/serial.c \
-	devices/power.c devices/debug_exit.c devices/pci_host.c)
+	devices/power.c devices/debug_exit.c devices/pci_host.c devices/rtc.c)
 $(eval $(call unit_test,test_uart,tests/unit/test_uart.c,$(call objs,devices/uart.c)))
 $(eval $(call unit_test,test_bus,tests/unit/test_bus.c,$(DEVICES_BUS_OBJS) $(call objs,platform/memmap.c) $(COMMON_OBJS)))
+$(eval $(call unit_test,test_rtc,tests/unit/test_rtc.c,$(call objs,devices/rtc.c) $(DEVICES_BUS_OBJS) $(call objs,platform/memmap.c) $(COMMON_OBJS)))
 $(eval $(call unit_test,test_pci,tests/unit/test_pci.c,$(DEVICES_PCI_OBJS) $(COMMON_OBJS)))
 $(eval $(call unit_test,test_virtqueue,tests/unit/test_virtqueue.c,$(DEVICES_VQ_OBJS) $(call objs,platform/memmap.c) $(COMMON_OBJS)))
 
