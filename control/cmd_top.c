@@ -73,7 +73,7 @@ static double val(const struct node_view *n, const char *name, const char *want)
 
 static void show_vcpus(const struct node_view *n, const char *nl)
 {
-	char seen[TOP_MAX_NODES * 4] = "", idx[16], want[48], w2[64];
+	char seen[TOP_MAX_NODES * 4] = "", idx[16], want[48], w2[96];
 
 	printf("  vCPU   exits/s     io/s   mmio/s    hlt/s  irqwin/s faults/s remote/s  "
 	       "stall%%%s",
