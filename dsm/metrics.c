@@ -3,10 +3,10 @@
 #include "dsm/metrics.h"
 
 #include "common/log.h"
+#include "common/outbuf.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,24 +99,6 @@ const char *metrics_op_name(enum dsm_op_hist op)
 	return (unsigned)op < DSM_OP_NR ? names[op] : "?";
 }
 
-struct out {
-	char *buf;
-	size_t len, pos;
-};
-
-__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->pos < o->len ? o->buf + o->pos : NULL,
-		      o->pos < o->len ? o->len - o->pos : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->pos += (size_t)n;
-}
-
 static const struct {
 	enum dsm_counter c;
 	const char *name, *labels, *help, *type;
@@ -180,42 +162,49 @@ static uint64_t total_faults(const struct dsm_metrics *m)
 	       metrics_get(m, DSM_C_FAULT_WP);
 }
 
-static void put_vcpus(struct out *o, const struct dsm_metrics *m)
+static void put_vcpus(struct outbuf *o, const struct dsm_metrics *m)
 {
 	static const char *const fam[2] = {"ssivm_dsm_vcpu_faults_total",
 					   "ssivm_dsm_vcpu_stall_seconds_total"};
 
-	put(o, "# HELP %s DSM faults of each vCPU thread of this node, by where served\n", fam[0]);
-	put(o, "# TYPE %s counter\n", fam[0]);
+	outbuf_printf(o, "# HELP %s DSM faults of each vCPU thread of this node, by where served\n",
+		      fam[0]);
+	outbuf_printf(o, "# TYPE %s counter\n", fam[0]);
 	for (int i = 0; i < DSM_METRICS_VCPUS; i++) {
 		const struct dsm_vcpu_stats *v = &m->vcpu[i];
 
 		if (!__atomic_load_n(&v->tid, __ATOMIC_ACQUIRE))
 			continue;
-		put(o, "%s{node=\"%d\",vcpu=\"%u\",where=\"local\"} %llu\n", fam[0], m->node,
+		outbuf_printf(
+		    o, "%s{node=\"%d\",vcpu=\"%u\",where=\"local\"} %llu\n", fam[0], m->node,
 		    v->vcpu,
 		    (unsigned long long)__atomic_load_n(&v->faults_local, __ATOMIC_RELAXED));
-		put(o, "%s{node=\"%d\",vcpu=\"%u\",where=\"remote\"} %llu\n", fam[0], m->node,
+		outbuf_printf(
+		    o, "%s{node=\"%d\",vcpu=\"%u\",where=\"remote\"} %llu\n", fam[0], m->node,
 		    v->vcpu,
 		    (unsigned long long)__atomic_load_n(&v->faults_remote, __ATOMIC_RELAXED));
 	}
-	put(o, "# HELP %s time the DSM faults of each vCPU waited to be served\n", fam[1]);
-	put(o, "# TYPE %s counter\n", fam[1]);
+	outbuf_printf(o, "# HELP %s time the DSM faults of each vCPU waited to be served\n",
+		      fam[1]);
+	outbuf_printf(o, "# TYPE %s counter\n", fam[1]);
 	for (int i = 0; i < DSM_METRICS_VCPUS; i++) {
 		const struct dsm_vcpu_stats *v = &m->vcpu[i];
 
 		if (__atomic_load_n(&v->tid, __ATOMIC_ACQUIRE))
-			put(o, "%s{node=\"%d\",vcpu=\"%u\"} %.9f\n", fam[1], m->node, v->vcpu,
+			outbuf_printf(
+			    o, "%s{node=\"%d\",vcpu=\"%u\"} %.9f\n", fam[1], m->node, v->vcpu,
 			    (double)__atomic_load_n(&v->stall_ns, __ATOMIC_RELAXED) * 1e-9);
 	}
-	put(o, "# HELP ssivm_dsm_hot_page_faults remote faults of the hottest pages (top %d)\n",
+	outbuf_printf(
+	    o, "# HELP ssivm_dsm_hot_page_faults remote faults of the hottest pages (top %d)\n",
 	    DSM_HOT_PAGES);
-	put(o, "# TYPE ssivm_dsm_hot_page_faults gauge\n");
+	outbuf_printf(o, "# TYPE ssivm_dsm_hot_page_faults gauge\n");
 	for (int i = 0; i < DSM_HOT_PAGES; i++) {
 		uint64_t n = __atomic_load_n(&m->hot[i].count, __ATOMIC_RELAXED);
 
 		if (n)
-			put(o, "ssivm_dsm_hot_page_faults{node=\"%d\",offset=\"0x%llx\"} %llu\n",
+			outbuf_printf(
+			    o, "ssivm_dsm_hot_page_faults{node=\"%d\",offset=\"0x%llx\"} %llu\n",
 			    m->node,
 			    (unsigned long long)__atomic_load_n(&m->hot[i].page, __ATOMIC_RELAXED) *
 				4096ull,
@@ -226,7 +215,7 @@ static void put_vcpus(struct out *o, const struct dsm_metrics *m)
 size_t metrics_format_prometheus(const struct dsm_metrics *m, char *buf, size_t len)
 {
 	static const double qs[] = {0.5, 0.9, 0.99, 0.999};
-	struct out o = {buf, len, 0};
+	struct outbuf o = {buf, len, 0};
 	struct hist *h = malloc(sizeof(*h));
 	const char *sum = "ssivm_dsm_fault_service_seconds";
 
@@ -234,44 +223,50 @@ size_t metrics_format_prometheus(const struct dsm_metrics *m, char *buf, size_t 
 		buf[0] = 0;
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		if (counters[i].help)
-			put(&o, "# HELP %s %s\n# TYPE %s %s\n", counters[i].name, counters[i].help,
-			    counters[i].name, counters[i].type);
+			outbuf_printf(&o, "# HELP %s %s\n# TYPE %s %s\n", counters[i].name,
+				      counters[i].help, counters[i].name, counters[i].type);
 		if (counters[i].c == DSM_C_SPIN_WINDOW) /* kept in ns, shown in seconds */
-			put(&o, "%s{node=\"%d\"} %.9f\n", counters[i].name, m->node,
-			    (double)metrics_get(m, counters[i].c) * 1e-9);
+			outbuf_printf(&o, "%s{node=\"%d\"} %.9f\n", counters[i].name, m->node,
+				      (double)metrics_get(m, counters[i].c) * 1e-9);
 		else
-			put(&o, "%s{node=\"%d\"%s%s} %llu\n", counters[i].name, m->node,
-			    counters[i].labels ? "," : "",
-			    counters[i].labels ? counters[i].labels : "",
-			    (unsigned long long)metrics_get(m, counters[i].c));
+			outbuf_printf(&o, "%s{node=\"%d\"%s%s} %llu\n", counters[i].name, m->node,
+				      counters[i].labels ? "," : "",
+				      counters[i].labels ? counters[i].labels : "",
+				      (unsigned long long)metrics_get(m, counters[i].c));
 	}
-	put(&o, "# HELP ssivm_dsm_remote_miss_ratio faults that needed a message / all faults\n");
-	put(&o, "# TYPE ssivm_dsm_remote_miss_ratio gauge\n");
-	put(&o, "ssivm_dsm_remote_miss_ratio{node=\"%d\"} %.6f\n", m->node, remote_ratio(m));
+	outbuf_printf(
+	    &o, "# HELP ssivm_dsm_remote_miss_ratio faults that needed a message / all faults\n");
+	outbuf_printf(&o, "# TYPE ssivm_dsm_remote_miss_ratio gauge\n");
+	outbuf_printf(&o, "ssivm_dsm_remote_miss_ratio{node=\"%d\"} %.6f\n", m->node,
+		      remote_ratio(m));
 	if (!h)
 		return o.pos;
 	hist_snapshot(&m->service_ns, h);
-	put(&o, "# HELP %s fault service time, from reading the fault to the wake-up\n", sum);
-	put(&o, "# TYPE %s summary\n", sum);
+	outbuf_printf(&o, "# HELP %s fault service time, from reading the fault to the wake-up\n",
+		      sum);
+	outbuf_printf(&o, "# TYPE %s summary\n", sum);
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
-		put(&o, "%s{node=\"%d\",quantile=\"%g\"} %.9f\n", sum, m->node, qs[i],
-		    (double)hist_quantile(h, qs[i]) * 1e-9);
-	put(&o, "%s_sum{node=\"%d\"} %.9f\n", sum, m->node, (double)h->sum * 1e-9);
-	put(&o, "%s_count{node=\"%d\"} %llu\n", sum, m->node, (unsigned long long)h->count);
-	put(&o, "# HELP %s_max longest fault service time\n# TYPE %s_max gauge\n", sum, sum);
-	put(&o, "%s_max{node=\"%d\"} %.9f\n", sum, m->node, (double)h->max * 1e-9);
-	put(&o, "# HELP ssivm_dsm_action_seconds service thread time per action\n");
-	put(&o, "# TYPE ssivm_dsm_action_seconds summary\n");
+		outbuf_printf(&o, "%s{node=\"%d\",quantile=\"%g\"} %.9f\n", sum, m->node, qs[i],
+			      (double)hist_quantile(h, qs[i]) * 1e-9);
+	outbuf_printf(&o, "%s_sum{node=\"%d\"} %.9f\n", sum, m->node, (double)h->sum * 1e-9);
+	outbuf_printf(&o, "%s_count{node=\"%d\"} %llu\n", sum, m->node,
+		      (unsigned long long)h->count);
+	outbuf_printf(&o, "# HELP %s_max longest fault service time\n# TYPE %s_max gauge\n", sum,
+		      sum);
+	outbuf_printf(&o, "%s_max{node=\"%d\"} %.9f\n", sum, m->node, (double)h->max * 1e-9);
+	outbuf_printf(&o, "# HELP ssivm_dsm_action_seconds service thread time per action\n");
+	outbuf_printf(&o, "# TYPE ssivm_dsm_action_seconds summary\n");
 	for (int op = 0; op < DSM_OP_NR; op++) {
 		hist_snapshot(&m->op_ns[op], h);
 		for (int i = 0; i < 4; i += 2)
-			put(&o,
+			outbuf_printf(
+			    &o,
 			    "ssivm_dsm_action_seconds{node=\"%d\",op=\"%s\",quantile=\"%g\"} "
 			    "%.9f\n",
 			    m->node, metrics_op_name(op), i ? 0.99 : 0.5,
 			    (double)hist_quantile(h, i ? 0.99 : 0.5) * 1e-9);
-		put(&o, "ssivm_dsm_action_seconds_count{node=\"%d\",op=\"%s\"} %llu\n", m->node,
-		    metrics_op_name(op), (unsigned long long)h->count);
+		outbuf_printf(&o, "ssivm_dsm_action_seconds_count{node=\"%d\",op=\"%s\"} %llu\n",
+			      m->node, metrics_op_name(op), (unsigned long long)h->count);
 	}
 	free(h);
 	put_vcpus(&o, m);
@@ -280,12 +275,13 @@ size_t metrics_format_prometheus(const struct dsm_metrics *m, char *buf, size_t 
 
 size_t metrics_format_summary(const struct dsm_metrics *m, char *buf, size_t len)
 {
-	struct out o = {buf, len, 0};
+	struct outbuf o = {buf, len, 0};
 	struct hist *h = malloc(sizeof(*h));
 
 	if (len)
 		buf[0] = 0;
-	put(&o,
+	outbuf_printf(
+	    &o,
 	    "node %d: faults %llu (read %llu, write %llu, write-protect %llu), local %llu, "
 	    "remote %llu, failed %llu, remote miss ratio %.3f\n",
 	    m->node, (unsigned long long)total_faults(m),
@@ -295,7 +291,8 @@ size_t metrics_format_summary(const struct dsm_metrics *m, char *buf, size_t len
 	    (unsigned long long)metrics_get(m, DSM_C_FAULT_LOCAL),
 	    (unsigned long long)metrics_get(m, DSM_C_FAULT_REMOTE),
 	    (unsigned long long)metrics_get(m, DSM_C_FAULT_FAILED), remote_ratio(m));
-	put(&o,
+	outbuf_printf(
+	    &o,
 	    "node %d: fetches %llu, invalidations sent %llu received %llu, messages sent %llu "
 	    "received %llu, bytes sent %llu received %llu, pages owned %llu, bad messages %llu, "
 	    "spin window %.0f us\n",
@@ -311,20 +308,22 @@ size_t metrics_format_summary(const struct dsm_metrics *m, char *buf, size_t len
 	    (double)metrics_get(m, DSM_C_SPIN_WINDOW) / 1e3);
 	if (h) {
 		hist_snapshot(&m->service_ns, h);
-		put(&o,
+		outbuf_printf(
+		    &o,
 		    "node %d: fault service time (us) n=%llu median %.1f p90 %.1f p99 %.1f "
 		    "p99.9 %.1f max %.1f\n",
 		    m->node, (unsigned long long)h->count, hist_quantile(h, 0.5) / 1e3,
 		    hist_quantile(h, 0.9) / 1e3, hist_quantile(h, 0.99) / 1e3,
 		    hist_quantile(h, 0.999) / 1e3, (double)h->max / 1e3);
-		put(&o, "node %d: actions (us, median/p99):", m->node);
+		outbuf_printf(&o, "node %d: actions (us, median/p99):", m->node);
 		for (int op = 0; op < DSM_OP_NR; op++) {
 			hist_snapshot(&m->op_ns[op], h);
 			if (h->count)
-				put(&o, " %s %.1f/%.1f", metrics_op_name(op),
-				    hist_quantile(h, 0.5) / 1e3, hist_quantile(h, 0.99) / 1e3);
+				outbuf_printf(&o, " %s %.1f/%.1f", metrics_op_name(op),
+					      hist_quantile(h, 0.5) / 1e3,
+					      hist_quantile(h, 0.99) / 1e3);
 		}
-		put(&o, "\n");
+		outbuf_printf(&o, "\n");
 		free(h);
 	}
 	return o.pos;

@@ -5,36 +5,18 @@
 
 #include "cluster/channel.h"
 #include "cluster/msg.h"
+#include "common/outbuf.h"
 #include "config/config.h"
 #include "dsm/metrics.h"
 #include "irq/irq.h"
 #include "vcpu/vm.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-struct out {
-	char *buf;
-	size_t len, pos;
-};
-
-__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+static void family(struct outbuf *o, const char *name, const char *type, const char *help)
 {
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->pos < o->len ? o->buf + o->pos : NULL,
-		      o->pos < o->len ? o->len - o->pos : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->pos += (size_t)n;
-}
-
-static void family(struct out *o, const char *name, const char *type, const char *help)
-{
-	put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	outbuf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static uint64_t ld(const uint64_t *p)
@@ -42,14 +24,14 @@ static uint64_t ld(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-static void put_vcpus(struct out *o, uint32_t node, struct vm *vm)
+static void put_vcpus(struct outbuf *o, uint32_t node, struct vm *vm)
 {
 	uint32_t n = vm_config(vm)->nr_vcpus, local = 0;
 
 	for (uint32_t i = 0; i < n; i++)
 		local += vm_vcpu(vm, i) != NULL;
 	family(o, "ssivm_vcpus", "gauge", "vCPUs this node runs");
-	put(o, "ssivm_vcpus{node=\"%u\"} %u\n", node, local);
+	outbuf_printf(o, "ssivm_vcpus{node=\"%u\"} %u\n", node, local);
 	family(o, "ssivm_vcpu_exits_total", "counter",
 	       "exits of each vCPU from KVM_RUN to this process, by kind");
 	for (uint32_t i = 0; i < n; i++) {
@@ -58,12 +40,13 @@ static void put_vcpus(struct out *o, uint32_t node, struct vm *vm)
 		if (!v)
 			continue;
 		for (int k = 0; k < VCPU_EXIT_NR; k++)
-			put(o, "ssivm_vcpu_exits_total{node=\"%u\",vcpu=\"%u\",kind=\"%s\"} %llu\n",
+			outbuf_printf(
+			    o, "ssivm_vcpu_exits_total{node=\"%u\",vcpu=\"%u\",kind=\"%s\"} %llu\n",
 			    node, i, vcpu_exit_kind_name(k), (unsigned long long)ld(&v->exits[k]));
 	}
 }
 
-static void put_irq(struct out *o, uint32_t node)
+static void put_irq(struct outbuf *o, uint32_t node)
 {
 	static const struct {
 		size_t off;
@@ -87,51 +70,54 @@ static void put_irq(struct out *o, uint32_t node)
 	irq_get_stats(&is);
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		family(o, f[i].name, "counter", f[i].help);
-		put(o, "%s{node=\"%u\"} %llu\n", f[i].name, node,
+		outbuf_printf(
+		    o, "%s{node=\"%u\"} %llu\n", f[i].name, node,
 		    (unsigned long long)*(const uint64_t *)((const char *)&is + f[i].off));
 	}
 }
 
-static void put_cluster(struct out *o, uint32_t node, const struct cluster *cl)
+static void put_cluster(struct outbuf *o, uint32_t node, const struct cluster *cl)
 {
 	struct cluster_stats cs;
 
 	cluster_get_stats(cl, &cs);
 	family(o, "ssivm_io_forwarded_total", "counter",
 	       "port and MMIO accesses of this node's vCPUs forwarded to the I/O node, by bus");
-	put(o, "ssivm_io_forwarded_total{node=\"%u\",bus=\"pio\"} %llu\n", node,
-	    (unsigned long long)(cs.io_forwarded - cs.io_forwarded_mmio));
-	put(o, "ssivm_io_forwarded_total{node=\"%u\",bus=\"mmio\"} %llu\n", node,
-	    (unsigned long long)cs.io_forwarded_mmio);
+	outbuf_printf(o, "ssivm_io_forwarded_total{node=\"%u\",bus=\"pio\"} %llu\n", node,
+		      (unsigned long long)(cs.io_forwarded - cs.io_forwarded_mmio));
+	outbuf_printf(o, "ssivm_io_forwarded_total{node=\"%u\",bus=\"mmio\"} %llu\n", node,
+		      (unsigned long long)cs.io_forwarded_mmio);
 	family(o, "ssivm_io_forward_seconds_total", "counter",
 	       "round-trip time of the forwarded accesses, summed");
-	put(o, "ssivm_io_forward_seconds_total{node=\"%u\"} %.9f\n", node,
-	    (double)cs.io_round_trip_ns * 1e-9);
+	outbuf_printf(o, "ssivm_io_forward_seconds_total{node=\"%u\"} %.9f\n", node,
+		      (double)cs.io_round_trip_ns * 1e-9);
 	family(o, "ssivm_io_served_total", "counter",
 	       "accesses this node (the I/O node) served for the vCPUs of others");
-	put(o, "ssivm_io_served_total{node=\"%u\",bus=\"pio\"} %llu\n", node,
-	    (unsigned long long)(cs.io_served - cs.io_served_mmio));
-	put(o, "ssivm_io_served_total{node=\"%u\",bus=\"mmio\"} %llu\n", node,
-	    (unsigned long long)cs.io_served_mmio);
+	outbuf_printf(o, "ssivm_io_served_total{node=\"%u\",bus=\"pio\"} %llu\n", node,
+		      (unsigned long long)(cs.io_served - cs.io_served_mmio));
+	outbuf_printf(o, "ssivm_io_served_total{node=\"%u\",bus=\"mmio\"} %llu\n", node,
+		      (unsigned long long)cs.io_served_mmio);
 	family(o, "ssivm_cluster_messages_sent_total", "counter",
 	       "control-channel messages sent to other nodes, by type");
 	for (unsigned t = 1; t < CL_TYPE_MAX; t++)
-		put(o, "ssivm_cluster_messages_sent_total{node=\"%u\",type=\"%s\"} %llu\n", node,
-		    cl_type_name(t), (unsigned long long)cs.sent[t]);
+		outbuf_printf(o,
+			      "ssivm_cluster_messages_sent_total{node=\"%u\",type=\"%s\"} %llu\n",
+			      node, cl_type_name(t), (unsigned long long)cs.sent[t]);
 	family(o, "ssivm_cluster_messages_received_total", "counter",
 	       "control-channel messages received from other nodes, by type");
 	for (unsigned t = 1; t < CL_TYPE_MAX; t++)
-		put(o, "ssivm_cluster_messages_received_total{node=\"%u\",type=\"%s\"} %llu\n",
+		outbuf_printf(
+		    o, "ssivm_cluster_messages_received_total{node=\"%u\",type=\"%s\"} %llu\n",
 		    node, cl_type_name(t), (unsigned long long)cs.recv[t]);
 	family(o, "ssivm_cluster_rejected_total", "counter",
 	       "control-channel messages refused as malformed or out of range");
-	put(o, "ssivm_cluster_rejected_total{node=\"%u\"} %llu\n", node,
-	    (unsigned long long)cs.rejected);
+	outbuf_printf(o, "ssivm_cluster_rejected_total{node=\"%u\"} %llu\n", node,
+		      (unsigned long long)cs.rejected);
 }
 
 size_t obs_format(const struct obs_sources *src, char *buf, size_t len)
 {
-	struct out o = {buf, len, 0};
+	struct outbuf o = {buf, len, 0};
 
 	if (len)
 		buf[0] = 0;
